@@ -1,0 +1,3 @@
+from provenance.cli import run
+
+run()

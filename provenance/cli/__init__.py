@@ -1,0 +1,174 @@
+"""The `provenance` command: a thin layer that parses options, calls one library function
+and renders the result. Heavy imports happen inside commands so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from provenance.cli.render import Format
+
+app = typer.Typer(
+    name="provenance",
+    help="Quote attribution and provenance: who said what, in which words, and where.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+db_app = typer.Typer(help="Inspect and migrate the database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+FormatOption = Annotated[
+    Format | None,
+    typer.Option("--format", "-f", help="table (default on a terminal), json or csv."),
+]
+
+
+class State:
+    db_url: str | None = None
+
+
+@app.callback()
+def _global(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database URL (sqlite:///file.db or postgresql+psycopg://…). "
+            "Default: $PROVENANCE_DB, then sqlite:///provenance.db.",
+        ),
+    ] = None,
+) -> None:
+    State.db_url = db
+
+
+def open_db(*, check_schema: bool = True):  # type: ignore[no-untyped-def]
+    from provenance.storage.db import open_database
+
+    return open_database(State.db_url, check_schema=check_schema)
+
+
+def message(text: str) -> None:
+    """Messages go to stderr so stdout carries only data."""
+    typer.echo(text, err=True)
+
+
+# --- database ---------------------------------------------------------------------------
+
+
+@app.command()
+def init() -> None:
+    """Create a database, or upgrade an existing one to the latest schema."""
+    from provenance.storage.db import display_url, initialise
+
+    database, before, after = initialise(State.db_url)
+    where = display_url(database.url)
+    if before == after:
+        message(f"{where} is already at {after} (head)")
+    else:
+        message(f"{where}: {before or 'empty'} -> {after} (head)")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Upgrade the schema (to head by default)."""
+    from provenance.storage.db import schema_revision, upgrade
+
+    database = open_db(check_schema=False)
+    before, _ = schema_revision(database.engine)
+    upgrade(database, revision)
+    after, _ = schema_revision(database.engine)
+    message(f"upgraded {before or 'empty'} -> {after}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, or base.")],
+) -> None:
+    """Downgrade the schema to REVISION (base removes every table)."""
+    from provenance.storage.db import downgrade, schema_revision
+
+    database = open_db(check_schema=False)
+    before, _ = schema_revision(database.engine)
+    downgrade(database, revision)
+    after, _ = schema_revision(database.engine)
+    message(f"downgraded {before or 'empty'} -> {after or 'base'}")
+
+
+@db_app.command("current")
+def db_current(fmt: FormatOption = None) -> None:
+    """Show the database's schema revision and whether it is head."""
+    from provenance.cli.render import default_format, render
+    from provenance.storage.db import display_url, schema_revision
+    from provenance.storage.migrations import head_revision
+
+    database = open_db(check_schema=False)
+    revision, _ = schema_revision(database.engine)
+    head = head_revision()
+    render(
+        {
+            "database": display_url(database.url),
+            "revision": revision,
+            "head": head,
+            "is_head": revision == head,
+        },
+        default_format(fmt),
+    )
+
+
+@db_app.command("history")
+def db_history(fmt: FormatOption = None) -> None:
+    """List the schema revisions this version knows, newest first."""
+    from provenance.cli.render import default_format, render
+    from provenance.storage.migrations import head_revision, script_directory
+
+    head = head_revision()
+    rows = [
+        {
+            "revision": script.revision,
+            "down_revision": script.down_revision,
+            "message": script.doc,
+            "is_head": script.revision == head,
+        }
+        for script in script_directory().walk_revisions()
+    ]
+    render(rows, default_format(fmt))
+
+
+# --- entry point --------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI, mapping every domain error to one line on stderr and an exit code."""
+    from provenance.errors import ProvenanceError
+
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=argv, prog_name="provenance", standalone_mode=False)
+    except ProvenanceError as error:
+        message(f"error: {error.line()}")
+        return error.exit_code
+    except typer.TyperException as error:  # click's ClickException, vendored by typer
+        if type(error).__name__ == "NoArgsIsHelpError":
+            message(error.format_message())
+            return 0
+        context = getattr(error, "ctx", None)
+        hint = f"run `{context.command_path} --help`" if context else "run `provenance --help`"
+        message(f"error: {error.format_message()} — {hint}")
+        return error.exit_code
+    except typer.Exit as exit_:
+        return exit_.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        message("interrupted: work already committed is kept, nothing half-written was saved")
+        return 130
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+def run() -> None:
+    sys.exit(main())

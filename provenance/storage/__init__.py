@@ -1,0 +1,1 @@
+"""Storage: the typed data model, the database connection and schema migrations."""

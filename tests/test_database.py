@@ -1,0 +1,190 @@
+"""Choosing, creating and guarding the database, through the real CLI."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from provenance.cli import main
+from provenance.storage.db import DEFAULT_URL, initialise, open_database, resolve_url
+from provenance.storage.migrations import head_revision
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_one_line_error(code: int, err: str, *fragments: str, expected_code: int = 1) -> None:
+    assert code == expected_code
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_url_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PROVENANCE_DB", raising=False)
+    assert resolve_url(None) == DEFAULT_URL
+    monkeypatch.setenv("PROVENANCE_DB", "sqlite:///env.db")
+    assert resolve_url(None) == "sqlite:///env.db"
+    assert resolve_url("sqlite:///flag.db") == "sqlite:///flag.db"
+    assert resolve_url("plain/path.db") == "sqlite:///plain/path.db"
+
+
+def test_init_then_current_reports_head(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "--db", db_url, "init")
+    assert code == 0, err
+    code, out, _ = run_cli(capsys, "--db", db_url, "db", "current", "--format", "json")
+    assert code == 0
+    assert f'"revision": "{head_revision()}"' in out
+    assert '"is_head": true' in out
+    # init on a database at head is a no-op that says so
+    code, _, err = run_cli(capsys, "--db", db_url, "init")
+    assert code == 0 and "already at" in err
+
+
+def test_missing_sqlite_file_is_created_at_head(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    database = open_database(f"sqlite:///{path}")
+    with database.engine.connect() as connection:
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    assert path.exists() and version == head_revision()
+    database.dispose()
+
+
+def test_sqlite_pragmas(tmp_path: Path) -> None:
+    database = open_database(f"sqlite:///{tmp_path / 'p.db'}")
+    with database.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+    database.dispose()
+
+
+def test_newer_revision_is_refused(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    database, _, _ = initialise(db_url)
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'ffff_from_future'"))
+    database.dispose()
+    for args in (("init",), ("db", "upgrade"), ("speakers",)):
+        code, _, err = run_cli(capsys, "--db", db_url, *args)
+        assert_one_line_error(code, err, "does not know", "newer")
+    code, out, _ = run_cli(capsys, "--db", db_url, "db", "current", "--format", "json")
+    assert code == 0 and "ffff_from_future" in out
+
+
+def test_database_behind_head_asks_for_upgrade(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from provenance.storage.migrations import script_directory
+
+    revisions = [s.revision for s in script_directory().walk_revisions()]
+    database, _, _ = initialise(db_url)
+    if len(revisions) < 2:
+        # Only one revision exists: "behind" means at base with the version row kept.
+        with database.engine.begin() as connection:
+            connection.execute(text("DELETE FROM alembic_version"))
+            connection.execute(
+                text("INSERT INTO alembic_version (version_num) VALUES (:r)"), {"r": revisions[0]}
+            )
+        database.dispose()
+        pytest.skip("needs two revisions to be behind head")
+    from provenance.storage.db import downgrade
+
+    downgrade(database, revisions[1])
+    database.dispose()
+    code, _, err = run_cli(capsys, "--db", db_url, "speakers")
+    assert_one_line_error(code, err, "behind", "provenance db upgrade")
+    # nothing was migrated behind the user's back
+    database = open_database(db_url, check_schema=False)
+    with database.engine.connect() as connection:
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    assert version == revisions[1]
+    database.dispose()
+    code, _, err = run_cli(capsys, "--db", db_url, "db", "upgrade")
+    assert code == 0, err
+    code, out, _ = run_cli(capsys, "--db", db_url, "db", "current", "--format", "json")
+    assert '"is_head": true' in out
+
+
+def test_downgrade_to_base_and_back(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(capsys, "--db", db_url, "init")[0] == 0
+    code, _, err = run_cli(capsys, "--db", db_url, "db", "downgrade", "base")
+    assert code == 0, err
+    code, out, _ = run_cli(capsys, "--db", db_url, "db", "current", "--format", "json")
+    assert '"revision": null' in out
+    assert run_cli(capsys, "--db", db_url, "db", "upgrade")[0] == 0
+
+
+def test_history_lists_head(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "db", "history", "--format", "csv")
+    assert code == 0
+    assert out.splitlines()[0] == "revision,down_revision,message,is_head"
+    assert head_revision() in out
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [
+        ("nope://x", "unsupported database"),
+        ("postgresql+psycopg://postgres@127.0.0.1:1/test", "cannot use the PostgreSQL database"),
+        ("postgresql+psycopg://u@h:notaport/db", "malformed database URL"),
+        ("://nothing", "malformed database URL"),
+    ],
+)
+def test_bad_urls(url: str, fragment: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "--db", url, "db", "current")
+    assert_one_line_error(code, err, fragment)
+
+
+def test_file_that_is_not_a_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("these are my notes, not a database\n")
+    code, _, err = run_cli(capsys, "--db", f"sqlite:///{path}", "init")
+    assert_one_line_error(code, err, "is not a SQLite database")
+    assert path.read_text() == "these are my notes, not a database\n"
+
+
+def test_foreign_sqlite_database_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE accounts (id INTEGER)")
+    code, _, err = run_cli(capsys, "--db", f"sqlite:///{path}", "init")
+    assert_one_line_error(code, err, "not a provenance database")
+
+
+def test_read_only_location(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    if os.geteuid() == 0:
+        # root ignores permission bits; /proc refuses new files for everyone
+        target = "/proc/provenance-test.db"
+    else:
+        folder = tmp_path / "ro"
+        folder.mkdir()
+        folder.chmod(0o500)
+        target = str(folder / "x.db")
+    code, _, err = run_cli(capsys, "--db", f"sqlite:///{target}", "init")
+    assert_one_line_error(code, err, "cannot write the database", "writable location")
+
+
+def test_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "--db", f"sqlite:///{tmp_path}/no/such/dir/x.db", "init")
+    assert_one_line_error(code, err, "does not exist")
+
+
+def test_unknown_command_and_option_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "frobnicate")
+    assert_one_line_error(code, err, "No such command", expected_code=2)
+    code, _, err = run_cli(capsys, "--frobnicate")
+    assert_one_line_error(code, err, "No such option", expected_code=2)
+    code, _, err = run_cli(capsys, "db", "current", "--nope")
+    assert_one_line_error(code, err, "No such option", expected_code=2)
