@@ -1,0 +1,86 @@
+"""Conservative metadata inference from plain article text: a title line and a "By …" line.
+
+Only what the text states is taken; dates and URLs are never inferred from prose.
+"""
+
+from __future__ import annotations
+
+import re
+
+from provenance.readers.meta import SourceMeta
+
+MAX_TITLE_CHARS = 200
+MAX_TITLE_WORDS = 30
+MAX_AUTHOR_WORDS = 8
+BYLINE_WINDOW = 5  # non-empty lines from the top searched for a "By …" line
+
+_MD_HEADING = re.compile(r"^#{1,6}\s+(?P<t>.+?)(?:\s+#+)?\s*$")
+_MD_EMPHASIS = re.compile(r"^(?P<m>\*\*|__)(?P<t>[^*_].*?)(?P=m)$")
+_SETEXT_UNDERLINE = re.compile(r"^(?:=+|-+)\s*$")
+# a lowercase word ending a sentence, then the next sentence starting: "vote. The"
+_SENTENCE_BREAK = re.compile(r"[a-z]{2}[.!?][\"'”’)]?\s+[\"“‘(]?[A-Z]")
+_TERMINAL = (".", ",", ";", ":", "…")
+_BYLINE = re.compile(r"^(?:by|written by)\b\s*[:\-–—]?\s*(?P<a>.+)$", re.IGNORECASE)
+_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+
+
+def infer_text_meta(text: str) -> SourceMeta:
+    """Title from the first non-empty line when it looks like one; author from a "By …" line."""
+    lines = [(i, line.strip()) for i, line in enumerate(text.split("\n")) if line.strip()]
+    if not lines:
+        return SourceMeta()
+    all_lines = text.split("\n")
+    first_index, first = lines[0]
+    title = _title(first, all_lines[first_index + 1] if first_index + 1 < len(all_lines) else "")
+    author = None
+    for _, line in lines[:BYLINE_WINDOW]:
+        author = _byline(line)
+        if author:
+            break
+    return SourceMeta(title=title, author=author)
+
+
+def _title(line: str, next_line: str) -> str | None:
+    if _byline(line):
+        return None
+    explicit = None
+    if (m := _MD_HEADING.match(line)) or (m := _MD_EMPHASIS.match(line)):
+        explicit = m.group("t")
+    elif _SETEXT_UNDERLINE.match(next_line.strip()) and next_line.strip():
+        explicit = line
+    if explicit is not None:
+        explicit = _clean_inline(explicit)
+        return explicit if explicit and len(explicit) <= MAX_TITLE_CHARS * 2 else None
+    # an undecorated line: only a short, single-clause line without a closing period
+    candidate = _clean_inline(line)
+    if not candidate or len(candidate) > MAX_TITLE_CHARS:
+        return None
+    if len(candidate.split()) > MAX_TITLE_WORDS or candidate.endswith(_TERMINAL):
+        return None
+    if _SENTENCE_BREAK.search(candidate):
+        return None
+    if candidate[0] in "\"“‘'«—-–*•>|":  # a quotation, list item, block quote or table row
+        return None
+    return candidate
+
+
+def _byline(line: str) -> str | None:
+    m = _BYLINE.match(_clean_inline(line))
+    if not m:
+        return None
+    name = m.group("a")
+    name = re.split(r"\s+[|·•]\s+|\s+[-–—]\s+(?=\d)", name, maxsplit=1)[0]  # "… | 4 April"
+    name = name.strip().strip("[]()<>{}").strip()
+    if not name or (name.endswith(".") and not re.search(r"\b[A-Z]\.$", name)):
+        return None  # "By the end of the year, …." is a sentence, not a byline
+    if not name[0].isupper() or len(name.split()) > MAX_AUTHOR_WORDS:
+        return None
+    if any(ch.isdigit() for ch in name):
+        return None
+    return name
+
+
+def _clean_inline(text: str) -> str:
+    text = _MD_LINK.sub(r"\1", text.strip())
+    text = re.sub(r"^(\*\*|__)(.+)\1$", r"\2", text)
+    return text.strip()
