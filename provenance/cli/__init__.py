@@ -139,6 +139,142 @@ def db_history(fmt: FormatOption = None) -> None:
     render(rows, default_format(fmt))
 
 
+# --- ingest and lookups ---------------------------------------------------------------------
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="Files or folders (.txt, .md, .html).")],
+    manifest: Annotated[
+        str | None, typer.Option(help="CSV, TOML or JSON metadata keyed by path.")
+    ] = None,
+    outlet: Annotated[str | None, typer.Option(help="Outlet for every file.")] = None,
+    title: Annotated[str | None, typer.Option(help="Title for every file.")] = None,
+    author: Annotated[str | None, typer.Option(help="Author for every file.")] = None,
+    url: Annotated[str | None, typer.Option(help="URL for every file.")] = None,
+    published: Annotated[
+        str | None, typer.Option(help="Publication date for every file (YYYY-MM-DD).")
+    ] = None,
+    link: Annotated[
+        bool, typer.Option("--link/--no-link", help="Link new wordings after ingesting.")
+    ] = True,
+    fmt: FormatOption = None,
+) -> None:
+    """Read articles, extract every direct quote, and store them with their speakers."""
+    from provenance.cli.progress import file_progress
+    from provenance.cli.render import default_format, render
+    from provenance.ingest import collect_paths
+    from provenance.ingest import ingest as run_ingest
+    from provenance.readers import SourceMeta, parse_date
+
+    overrides = SourceMeta(
+        outlet=outlet,
+        title=title,
+        author=author,
+        url=url,
+        published_at=parse_date(published) if published else None,
+    )
+    files = collect_paths(paths)
+    database = open_db()
+    with file_progress(len(files)) as advance:
+
+        def on_file(outcome) -> None:  # type: ignore[no-untyped-def]
+            for warning in outcome.warnings:
+                message(f"warning: {warning}")
+            if outcome.status == "failed":
+                message(f"failed: {outcome.message}")
+            advance(outcome.path)
+
+        report = run_ingest(
+            database, files, manifest=manifest, overrides=overrides, on_file=on_file
+        )
+    summary = report.summary()
+    if link:
+        from provenance.linking.store import link_pending
+
+        summary.update(link_pending(database).summary())
+    render(summary, default_format(fmt))
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def speakers(fmt: FormatOption = None) -> None:
+    """List speakers with aliases, affiliations, and quote and source counts."""
+    from provenance.cli.render import default_format, render
+    from provenance.lookup import list_speakers
+
+    with open_db().session() as session:
+        rows = list_speakers(session)
+    render(
+        rows,
+        default_format(fmt),
+        columns=[
+            "speaker_id",
+            "name",
+            "kind",
+            "role",
+            "affiliation",
+            "aliases",
+            "quotes",
+            "sources",
+        ],
+    )
+
+
+@app.command()
+def quotes(
+    speaker: Annotated[
+        str | None, typer.Option("--speaker", "-s", help="Speaker name, matched fuzzily.")
+    ] = None,
+    fmt: FormatOption = None,
+) -> None:
+    """Show quotes (whole clusters, with flags), optionally for one speaker."""
+    from provenance.cli.render import default_format
+    from provenance.cli.views import render_quotes
+    from provenance.lookup import quotes_by_speaker
+
+    with open_db().session() as session:
+        trees = quotes_by_speaker(session, speaker)
+    render_quotes(trees, default_format(fmt))
+
+
+@app.command()
+def show(
+    quote_id: Annotated[int, typer.Argument(help="Quote id.")], fmt: FormatOption = None
+) -> None:
+    """Show one quote: canonical wording, then every variant with its outlets and diff."""
+    from provenance.cli.render import default_format
+    from provenance.cli.views import render_quote_detail
+    from provenance.lookup import show_quote
+
+    with open_db().session() as session:
+        tree = show_quote(session, quote_id)
+    render_quote_detail(tree, default_format(fmt))
+
+
+@app.command()
+def timeline(
+    quote_id: Annotated[int, typer.Argument(help="Quote id.")], fmt: FormatOption = None
+) -> None:
+    """Show a quote's first appearance and its spread by date and outlet."""
+    from provenance.cli.render import default_format, render
+    from provenance.lookup import timeline as quote_timeline
+
+    with open_db().session() as session:
+        result = quote_timeline(session, quote_id)
+    chosen = default_format(fmt)
+    if chosen.value == "json":
+        render(result, chosen)
+        return
+    render(
+        result["events"],
+        chosen,
+        columns=["position", "published_at", "outlet", "source_path", "relation", "wording"],
+        title=f"Quote {result['quote_id']} by {result['speaker']}: {result['canonical']}",
+    )
+
+
 # --- entry point --------------------------------------------------------------------------
 
 

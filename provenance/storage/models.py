@@ -47,6 +47,7 @@ RELATIONS = (
     "extension",
     "drift",
     "conflict",
+    "linked",  # in the cluster through another wording, not directly like the canonical
 )
 LINK_ORIGINS = ("auto", "editor")
 LINK_STATUSES = ("proposed", "confirmed", "rejected")

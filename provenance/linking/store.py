@@ -1,0 +1,532 @@
+"""Linking against the database: feed stored variants to the engine and persist its plan.
+
+New variants are those without blocking keys yet; `link_pending` links only them against
+the candidates their keys find (incremental), `rebuild` recomputes every cluster. Editor
+decisions enter both as constraints and are never overwritten: links an editor decided are
+kept, a pinned canonical wording stays canonical, and quote ids stay stable (a cluster
+keeps the lowest id of the quotes its variants came from).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from provenance.linking import (
+    ClusterPlan,
+    EditorConstraints,
+    SourceInput,
+    VariantInput,
+    candidate_keys,
+    compare,
+    link_new,
+    plan_drift,
+    plan_links,
+    plan_stories,
+)
+from provenance.linking.model import Conflict, DriftCandidate, PlannedLink
+from provenance.storage.db import Database
+from provenance.storage.models import (
+    RELATIONS,
+    Link,
+    Occurrence,
+    Quote,
+    Source,
+    Variant,
+    VariantKey,
+)
+
+CHUNK = 500
+# Relations of links inside one cluster (drift and conflict links run between clusters).
+CLUSTER_RELATIONS = tuple(r for r in RELATIONS if r not in ("drift", "conflict"))
+
+
+@dataclass
+class LinkReport:
+    mode: str
+    variants_linked: int = 0
+    quotes: int = 0
+    links: int = 0
+    drift_candidates: int = 0
+    conflicts: int = 0
+
+    def summary(self) -> dict[str, int | str]:
+        return {
+            "link_mode": self.mode,
+            "variants_linked": self.variants_linked,
+            "quotes": self.quotes,
+            "drift_candidates": self.drift_candidates,
+            "conflicts": self.conflicts,
+        }
+
+
+def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:  # type: ignore[type-arg]
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def load_variants(
+    session: Session, variant_ids: Iterable[int] | None = None
+) -> dict[int, VariantInput]:
+    """Stored wordings as engine input; a wording whose every occurrence an editor rejected
+    as "not a quote", or that only repeats inside one source, carries no evidence."""
+    base = (
+        select(
+            Variant.id,
+            Variant.speaker_id,
+            Variant.wording,
+            Occurrence.source_id,
+            Occurrence.kind,
+            Occurrence.sentence,
+        )
+        .join(Occurrence, Occurrence.variant_id == Variant.id)
+        .where(Occurrence.status != "not_a_quote", Occurrence.repeat_of_id.is_(None))
+        .order_by(Variant.id, Occurrence.id)
+    )
+    if variant_ids is None:
+        batches: Iterable = [session.execute(base)]
+    else:
+        ids = sorted(set(variant_ids))
+        batches = (session.execute(base.where(Variant.id.in_(chunk))) for chunk in _chunks(ids))
+    rows: dict[int, dict] = {}  # type: ignore[type-arg]
+    for batch in batches:
+        for variant_id, speaker_id, wording, source_id, kind, sentence in batch:
+            row = rows.setdefault(
+                variant_id,
+                {
+                    "speaker": speaker_id,
+                    "wording": wording,
+                    "sources": [],
+                    "kind": kind,
+                    "context": sentence,
+                },
+            )
+            if source_id not in row["sources"]:
+                row["sources"].append(source_id)
+            if kind == "full":
+                row["kind"] = "full"
+    return {
+        variant_id: VariantInput(
+            variant_id=variant_id,
+            speaker_id=row["speaker"],
+            wording=row["wording"],
+            kind=row["kind"] if row["kind"] in ("full", "partial") else "partial",
+            source_ids=tuple(row["sources"]),
+            context=row["context"],
+        )
+        for variant_id, row in rows.items()
+    }
+
+
+def load_sources(
+    session: Session, source_ids: Iterable[int] | None = None
+) -> dict[int, SourceInput]:
+    query = select(Source.id, Source.outlet, Source.published_at)
+    if source_ids is None:
+        results: Iterable = session.execute(query)
+    else:
+        ids = sorted(set(source_ids))
+        results = (
+            row
+            for chunk in _chunks(ids)
+            for row in session.execute(query.where(Source.id.in_(chunk)))
+        )
+    return {
+        source_id: SourceInput(source_id, outlet, published_at)
+        for source_id, outlet, published_at in results
+    }
+
+
+def load_constraints(session: Session) -> EditorConstraints:
+    """Editor decisions as the engine understands them."""
+    same: set[frozenset[int]] = set()
+    different: set[frozenset[int]] = set()
+    for a, b, _relation, status in session.execute(
+        select(Link.variant_a_id, Link.variant_b_id, Link.relation, Link.status).where(
+            Link.status != "proposed", Link.relation != "conflict"
+        )
+    ):
+        (same if status == "confirmed" else different).add(frozenset((a, b)))
+    canonical = set(
+        session.scalars(
+            select(Quote.canonical_variant_id).where(
+                Quote.canonical_pinned, Quote.canonical_variant_id.is_not(None)
+            )
+        )
+    )
+    misquotes = set(session.scalars(select(Variant.id).where(Variant.misquote)))
+    return EditorConstraints(
+        same_utterance=frozenset(same),
+        different_utterance=frozenset(different),
+        canonical=frozenset(canonical),
+        misquotes=frozenset(misquotes),
+    )
+
+
+def _outlet_key(source: SourceInput) -> str:
+    return f"outlet:{source.outlet.casefold()}" if source.outlet else f"source:{source.source_id}"
+
+
+def _naive(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=None) if value is not None and value.tzinfo else value
+
+
+def apply_clusters(
+    session: Session,
+    clusters: Iterable[ClusterPlan],
+    variants: Mapping[int, VariantInput],
+    sources: Mapping[int, SourceInput],
+    stories: Mapping[int, int],
+) -> int:
+    """Move variants into their clusters' quotes and refresh each quote's figures."""
+    clusters = list(clusters)
+    ids = [v for c in clusters for v in c.variant_ids]
+    current: dict[int, int] = {}
+    wording: dict[int, str] = {}
+    for chunk in _chunks(ids):
+        for variant_id, quote_id, text in session.execute(
+            select(Variant.id, Variant.quote_id, Variant.wording).where(Variant.id.in_(chunk))
+        ):
+            current[variant_id] = quote_id
+            wording[variant_id] = text
+    touched_quotes = set(current.values())
+    pinned: dict[int, int] = {}
+    for chunk in _chunks(sorted(touched_quotes)):
+        for quote_id, canonical_id in session.execute(
+            select(Quote.id, Quote.canonical_variant_id).where(
+                Quote.id.in_(chunk), Quote.canonical_pinned
+            )
+        ):
+            pinned[quote_id] = canonical_id
+    variant_updates = []
+    quote_updates = []
+    kept_quotes: set[int] = set()
+    for cluster in clusters:
+        members = [v for v in cluster.variant_ids if v in current]
+        if not members:
+            continue
+        pinned_here = [
+            (q, pinned[q])
+            for q in {current[v] for v in members}
+            if q in pinned and pinned[q] in members
+        ]
+        if pinned_here:
+            target, canonical_id = min(pinned_here)
+        else:
+            target, canonical_id = min(current[v] for v in members), cluster.canonical_id
+        kept_quotes.add(target)
+        canonical_text = wording[canonical_id]
+        for variant_id in members:
+            if variant_id == canonical_id:
+                relation, similarity = "canonical", 100.0
+            else:
+                result = compare(canonical_text, wording[variant_id])
+                relation = result.relation if result.relation in RELATIONS else "linked"
+                similarity = round(result.similarity, 2)
+            variant_updates.append(
+                {
+                    "id": variant_id,
+                    "quote_id": target,
+                    "relation": relation,
+                    "similarity": similarity,
+                }
+            )
+        member_sources = [
+            sources[s]
+            for v in members
+            if v in variants
+            for s in variants[v].source_ids
+            if s in sources
+        ]
+        dates = [_naive(s.published_at) for s in member_sources if s.published_at is not None]
+        story_ids = [stories[s.source_id] for s in member_sources if s.source_id in stories]
+        quote_updates.append(
+            {
+                "id": target,
+                "canonical_variant_id": canonical_id,
+                "outlet_count": len({_outlet_key(s) for s in member_sources}),
+                "source_count": len({s.source_id for s in member_sources}),
+                "first_seen_at": min(dates) if dates else None,
+                "story_id": min(story_ids) if story_ids else None,
+            }
+        )
+    # Two passes keep the (quote, normalised) key unique while variants change quotes.
+    if variant_updates:
+        session.execute(update(Variant), variant_updates)
+    if quote_updates:
+        session.execute(update(Quote), quote_updates)
+    emptied = sorted(touched_quotes - kept_quotes)
+    for chunk in _chunks(emptied):
+        still_used = set(
+            session.scalars(select(Variant.quote_id).where(Variant.quote_id.in_(chunk)))
+        )
+        doomed = [q for q in chunk if q not in still_used]
+        if doomed:
+            session.execute(delete(Quote).where(Quote.id.in_(doomed)))
+    return len(clusters)
+
+
+def _link_row(a: int, b: int, relation: str, similarity: float, scores: dict, **extra) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    return {
+        "variant_a_id": a,
+        "variant_b_id": b,
+        "relation": relation if relation in RELATIONS else "linked",
+        "similarity": float(similarity),
+        "scores": {k: round(float(v), 3) for k, v in (scores or {}).items()},
+        "origin": "auto",
+        "status": "proposed",
+        **extra,
+    }
+
+
+def _alignment_text(link: PlannedLink) -> str | None:
+    alignment = link.alignment
+    if alignment is None:
+        return None
+    return json.dumps(
+        {
+            "shorter": alignment.shorter,
+            "words": [alignment.word_start, alignment.word_end],
+            "chars": [alignment.char_start, alignment.char_end],
+        }
+    )
+
+
+def replace_auto_links(
+    session: Session,
+    variant_ids: Iterable[int],
+    links: Iterable[PlannedLink],
+    drift: Iterable[DriftCandidate],
+    conflicts: Iterable[Conflict],
+    *,
+    relations: tuple[str, ...] | None = None,
+) -> tuple[int, int, int]:
+    """Swap the machine's proposals touching `variant_ids` for new ones; editor links stay."""
+    ids = sorted(set(variant_ids))
+    decided: set[frozenset[int]] = set()
+    for chunk in _chunks(ids):
+        condition = Link.variant_a_id.in_(chunk) | Link.variant_b_id.in_(chunk)
+        for a, b in session.execute(
+            select(Link.variant_a_id, Link.variant_b_id).where(
+                condition, (Link.origin == "editor") | (Link.status != "proposed")
+            )
+        ):
+            decided.add(frozenset((a, b)))
+        doomed = delete(Link).where(condition, Link.origin == "auto", Link.status == "proposed")
+        if relations is not None:
+            doomed = doomed.where(Link.relation.in_(relations))
+        session.execute(doomed)
+    rows: dict[frozenset[int], dict] = {}  # type: ignore[type-arg]
+    for link in links:
+        rows.setdefault(
+            frozenset((link.a, link.b)),
+            _link_row(
+                link.a,
+                link.b,
+                link.relation,
+                link.similarity,
+                link.scores,
+                alignment=_alignment_text(link),
+            ),
+        )
+    drift_count = conflict_count = 0
+    for candidate in drift:
+        key = frozenset((candidate.a, candidate.b))
+        rows[key] = _link_row(
+            candidate.likely_original,
+            candidate.outlier,
+            "drift",
+            candidate.similarity,
+            candidate.scores,
+            drift_score=float(candidate.drift_score),
+            likely_original_id=candidate.likely_original,
+        )
+        drift_count += 1
+    for conflict in conflicts:
+        key = frozenset((conflict.a, conflict.b))
+        rows[key] = _link_row(
+            conflict.a, conflict.b, "conflict", conflict.similarity, conflict.scores
+        )
+        conflict_count += 1
+    fresh = [row for key, row in rows.items() if key not in decided and len(key) == 2]
+    if fresh:
+        existing = set()
+        for chunk in _chunks(fresh):
+            pairs = [(row["variant_a_id"], row["variant_b_id"]) for row in chunk]
+            for a, b in session.execute(
+                select(Link.variant_a_id, Link.variant_b_id).where(
+                    Link.variant_a_id.in_([p[0] for p in pairs] + [p[1] for p in pairs])
+                )
+            ):
+                existing.add(frozenset((a, b)))
+        fresh = [
+            row
+            for row in fresh
+            if frozenset((row["variant_a_id"], row["variant_b_id"])) not in existing
+        ]
+        for chunk in _chunks(fresh, 2000):
+            session.execute(insert(Link), chunk)
+    return len(fresh), drift_count, conflict_count
+
+
+def store_keys(
+    session: Session, variants: Iterable[VariantInput], *, all_ids: Iterable[int] = ()
+) -> None:
+    """Persist blocking keys; a variant with keys counts as linked."""
+    rows = []
+    seen = set()
+    for variant in variants:
+        seen.add(variant.variant_id)
+        for key in candidate_keys(variant.wording):
+            rows.append({"variant_id": variant.variant_id, "key": key})
+    # Wordings with no usable evidence still get a marker so they are not retried forever.
+    for variant_id in all_ids:
+        if variant_id not in seen:
+            rows.append({"variant_id": variant_id, "key": "none"})
+    for chunk in _chunks(rows, 5000):
+        session.execute(insert(VariantKey), chunk)
+
+
+def _refresh_review_queue(session: Session) -> None:
+    from provenance.review.queue import refresh_queue
+
+    refresh_queue(session)
+
+
+def _refresh_stories_and_drift(session: Session, constraints: EditorConstraints) -> tuple[int, int]:
+    """Stories and drift need every cluster of a story at once, so they are recomputed whole;
+    this costs one pass over the stored variants, no pairwise comparison across stories."""
+    variants = load_variants(session)
+    sources = load_sources(session)
+    members: dict[int, list[int]] = defaultdict(list)
+    quote_rows = session.execute(select(Variant.id, Variant.quote_id, Variant.speaker_id))
+    speaker_of: dict[int, int] = {}
+    for variant_id, quote_id, speaker_id in quote_rows:
+        if variant_id in variants:
+            members[quote_id].append(variant_id)
+            speaker_of[quote_id] = speaker_id
+    canonical = dict(session.execute(select(Quote.id, Quote.canonical_variant_id)).all())
+    outlet_counts = dict(session.execute(select(Quote.id, Quote.outlet_count)).all())
+    clusters = [
+        ClusterPlan(
+            cluster_id=min(ids),
+            speaker_id=speaker_of[quote_id],
+            variant_ids=tuple(sorted(ids)),
+            canonical_id=canonical.get(quote_id) if canonical.get(quote_id) in ids else min(ids),
+            outlet_count=outlet_counts.get(quote_id, 0),
+        )
+        for quote_id, ids in members.items()
+    ]
+    stories = plan_stories(clusters, variants, sources)
+    drift = plan_drift(clusters, variants, sources, stories, constraints)
+    story_updates = [{"id": s, "story_id": story} for s, story in stories.items()]
+    if story_updates:
+        session.execute(update(Source), story_updates)
+    quote_story = []
+    for quote_id, ids in members.items():
+        story_ids = [stories[s] for v in ids for s in variants[v].source_ids if s in stories]
+        if story_ids:
+            quote_story.append({"id": quote_id, "story_id": min(story_ids)})
+    if quote_story:
+        session.execute(update(Quote), quote_story)
+    all_ids = list(variants)
+    _, drift_count, _ = replace_auto_links(session, all_ids, [], drift, [], relations=("drift",))
+    return len(set(stories.values())), drift_count
+
+
+def rebuild(database: Database) -> LinkReport:
+    """Recompute every cluster, link, story and drift candidate from the stored wordings."""
+    with database.session(immediate=True) as session:
+        variants = load_variants(session)
+        sources = load_sources(session)
+        constraints = load_constraints(session)
+        plan = plan_links(variants.values(), sources, constraints)
+        apply_clusters(session, plan.clusters, variants, sources, plan.stories)
+        every = list(session.scalars(select(Variant.id)))
+        replace_auto_links(session, every, plan.links, [], [], relations=CLUSTER_RELATIONS)
+        _, _, conflicts = replace_auto_links(
+            session, every, [], [], plan.conflicts, relations=("conflict",)
+        )
+        session.execute(delete(VariantKey))
+        store_keys(session, variants.values(), all_ids=every)
+        _, drift = _refresh_stories_and_drift(session, constraints)
+        _refresh_review_queue(session)
+        return LinkReport(
+            "rebuild", len(variants), len(plan.clusters), len(plan.links), drift, conflicts
+        )
+
+
+def link_pending(database: Database) -> LinkReport:
+    """Link the wordings stored since the last link against what is already there."""
+    with database.session(immediate=True) as session:
+        pending = list(
+            session.scalars(
+                select(Variant.id).where(
+                    ~select(VariantKey.variant_id)
+                    .where(VariantKey.variant_id == Variant.id)
+                    .exists()
+                )
+            )
+        )
+        if not pending:
+            return LinkReport("incremental")
+        new = load_variants(session, pending)
+        constraints = load_constraints(session)
+        fetched: dict[int, VariantInput] = dict(new)
+
+        def lookup(keys: list[str]) -> list[VariantInput]:
+            ids: set[int] = set()
+            for chunk in _chunks(keys):
+                ids.update(
+                    session.scalars(select(VariantKey.variant_id).where(VariantKey.key.in_(chunk)))
+                )
+            missing = ids - set(fetched)
+            if missing:
+                fetched.update(load_variants(session, missing))
+            return [fetched[i] for i in ids if i in fetched]
+
+        source_ids = {s for v in new.values() for s in v.source_ids}
+        sources = load_sources(session, source_ids)
+
+        class _Sources(dict):  # type: ignore[type-arg]
+            """Loads the sources of stored variants the engine pulls in, on first use."""
+
+            def __missing__(self, key: int) -> SourceInput:
+                found = load_sources(session, [key])
+                if key not in found:
+                    raise KeyError(key)
+                self[key] = found[key]
+                return found[key]
+
+            def __contains__(self, key: object) -> bool:
+                if dict.__contains__(self, key):
+                    return True
+                try:
+                    self[key]  # type: ignore[index]
+                except KeyError:
+                    return False
+                return True
+
+        lazy_sources = _Sources(sources)
+        plan = link_new(new.values(), lookup, lazy_sources, constraints)
+        component = {v for c in plan.clusters for v in c.variant_ids}
+        for variant_id in component:
+            for s in fetched[variant_id].source_ids:
+                lazy_sources[s]
+        apply_clusters(session, plan.clusters, fetched, lazy_sources, plan.stories)
+        replace_auto_links(session, component, plan.links, [], [], relations=CLUSTER_RELATIONS)
+        _, _, conflicts = replace_auto_links(
+            session, set(new), [], [], plan.conflicts, relations=("conflict",)
+        )
+        store_keys(session, new.values(), all_ids=pending)
+        _, drift = _refresh_stories_and_drift(session, constraints)
+        _refresh_review_queue(session)
+        return LinkReport(
+            "incremental", len(new), len(plan.clusters), len(plan.links), drift, conflicts
+        )

@@ -1,0 +1,285 @@
+"""Read-side queries: speakers, a speaker's quotes, one quote, its timeline, drift, conflicts.
+
+Each function returns plain dicts/lists ready for any front end (CLI, web, JSON). Queries
+load a whole quote tree in a few statements rather than walking relationships per row.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from provenance.errors import NotFound
+from provenance.storage.models import (
+    SPEECH_KINDS,
+    Link,
+    Occurrence,
+    Quote,
+    Source,
+    Speaker,
+    SpeakerAlias,
+    Variant,
+)
+from provenance.storage.speakers import find_speaker
+
+
+def outlet_key(outlet: str | None, source_id: int) -> str:
+    """Distinct outlets; a source with no known outlet stands for itself."""
+    return f"outlet:{outlet.casefold()}" if outlet else f"source:{source_id}"
+
+
+def list_speakers(session: Session) -> list[dict[str, Any]]:
+    aliases: dict[int, list[str]] = defaultdict(list)
+    for speaker_id, alias in session.execute(
+        select(SpeakerAlias.speaker_id, SpeakerAlias.alias).order_by(SpeakerAlias.id)
+    ):
+        if alias not in aliases[speaker_id]:
+            aliases[speaker_id].append(alias)
+    counts = {
+        row.speaker_id: (row.quotes, row.sources)
+        for row in session.execute(
+            select(
+                Variant.speaker_id,
+                func.count(func.distinct(Variant.quote_id)).label("quotes"),
+                func.count(func.distinct(Occurrence.source_id)).label("sources"),
+            )
+            .join(Occurrence, Occurrence.variant_id == Variant.id)
+            .where(Occurrence.status != "not_a_quote")
+            .group_by(Variant.speaker_id)
+        )
+    }
+    rows = []
+    for speaker in session.scalars(
+        select(Speaker).where(Speaker.merged_into_id.is_(None)).order_by(Speaker.name)
+    ):
+        quotes, sources = counts.get(speaker.id, (0, 0))
+        rows.append(
+            {
+                "speaker_id": speaker.id,
+                "name": speaker.name,
+                "kind": speaker.kind,
+                "role": speaker.role,
+                "affiliation": speaker.affiliation,
+                "aliases": aliases.get(speaker.id, []),
+                "quotes": quotes,
+                "sources": sources,
+            }
+        )
+    return rows
+
+
+def _occurrence_dict(occurrence: Occurrence, source: Source) -> dict[str, Any]:
+    return {
+        "occurrence_id": occurrence.id,
+        "source_id": source.id,
+        "source_path": source.path,
+        "outlet": source.outlet,
+        "title": source.title,
+        "author": source.author,
+        "url": source.url,
+        "published_at": source.published_at,
+        "spans": occurrence.spans,
+        "attributed_as": occurrence.attributed_as,
+        "cue": occurrence.cue,
+        "quote_kind": occurrence.kind,
+        "confidence": occurrence.confidence,
+        "sentence": occurrence.sentence,
+        "repeat_of": occurrence.repeat_of_id,
+        "status": occurrence.status,
+    }
+
+
+def quote_flags(session: Session, quote_ids: Iterable[int]) -> dict[int, list[str]]:
+    """drift / conflict / single_source / unreviewed / misquote, per quote."""
+    ids = list(quote_ids)
+    flags: dict[int, set[str]] = {quote_id: set() for quote_id in ids}
+    if not ids:
+        return {}
+    variant_a, variant_b = aliased(Variant), aliased(Variant)
+    for chunk in _chunks(ids):
+        rows = session.execute(
+            select(Link.relation, Link.status, variant_a.quote_id, variant_b.quote_id)
+            .join(variant_a, variant_a.id == Link.variant_a_id)
+            .join(variant_b, variant_b.id == Link.variant_b_id)
+            .where(
+                Link.relation.in_(("drift", "conflict")),
+                Link.status != "rejected",
+                (variant_a.quote_id.in_(chunk)) | (variant_b.quote_id.in_(chunk)),
+            )
+        )
+        for relation, _status, quote_a, quote_b in rows:
+            for quote_id in (quote_a, quote_b):
+                if quote_id in flags:
+                    flags[quote_id].add(relation)
+        for quote in session.scalars(select(Quote).where(Quote.id.in_(chunk))):
+            if quote.outlet_count <= 1:
+                flags[quote.id].add("single_source")
+            if quote.status == "unreviewed":
+                flags[quote.id].add("unreviewed")
+        for (quote_id,) in session.execute(
+            select(Variant.quote_id).where(Variant.quote_id.in_(chunk), Variant.misquote)
+        ):
+            flags[quote_id].add("misquote")
+    order = ("conflict", "drift", "misquote", "single_source", "unreviewed")
+    return {quote_id: [f for f in order if f in found] for quote_id, found in flags.items()}
+
+
+def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def quote_trees(session: Session, quote_ids: list[int]) -> list[dict[str, Any]]:
+    """Full quote → variants → occurrences → source trees, in the order given."""
+    if not quote_ids:
+        return []
+    quotes = {q.id: q for q in session.scalars(select(Quote).where(Quote.id.in_(quote_ids)))}
+    speakers = {
+        s.id: s
+        for s in session.scalars(
+            select(Speaker).where(Speaker.id.in_({q.speaker_id for q in quotes.values()}))
+        )
+    }
+    variants: dict[int, list[Variant]] = defaultdict(list)
+    occurrences: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for chunk in _chunks(quote_ids):
+        for variant in session.scalars(
+            select(Variant).where(Variant.quote_id.in_(chunk)).order_by(Variant.id)
+        ):
+            variants[variant.quote_id].append(variant)
+        rows = session.execute(
+            select(Occurrence, Source)
+            .join(Source, Source.id == Occurrence.source_id)
+            .join(Variant, Variant.id == Occurrence.variant_id)
+            .where(Variant.quote_id.in_(chunk), Occurrence.status != "not_a_quote")
+            .order_by(Source.published_at, Source.id, Occurrence.char_start)
+        )
+        for occurrence, source in rows:
+            occurrences[occurrence.variant_id].append(_occurrence_dict(occurrence, source))
+    flags = quote_flags(session, quote_ids)
+    trees = []
+    for quote_id in quote_ids:
+        quote = quotes.get(quote_id)
+        if quote is None:
+            continue
+        canonical = next(
+            (v for v in variants[quote_id] if v.id == quote.canonical_variant_id),
+            variants[quote_id][0] if variants[quote_id] else None,
+        )
+        outlets = sorted(
+            {
+                outlet_key(o["outlet"], o["source_id"])
+                for v in variants[quote_id]
+                for o in occurrences[v.id]
+            }
+        )
+        variant_rows = []
+        ordered = sorted(
+            variants[quote_id], key=lambda v: (v.id != quote.canonical_variant_id, v.id)
+        )
+        for variant in ordered:
+            variant_rows.append(
+                {
+                    "variant_id": variant.id,
+                    "wording": variant.wording,
+                    "relation": variant.relation,
+                    "similarity": round(variant.similarity, 1),
+                    "misquote": variant.misquote,
+                    "occurrences": occurrences[variant.id],
+                }
+            )
+        trees.append(
+            {
+                "quote_id": quote.id,
+                "speaker_id": quote.speaker_id,
+                "speaker": speakers[quote.speaker_id].name,
+                "canonical": canonical.wording if canonical else None,
+                "canonical_variant_id": canonical.id if canonical else None,
+                "canonical_pinned": quote.canonical_pinned,
+                "status": quote.status,
+                "story_id": quote.story_id,
+                "first_seen_at": quote.first_seen_at,
+                "variants": variant_rows,
+                "flags": flags.get(quote.id, []),
+                "outlets": len(outlets),
+                "sources": len(
+                    {o["source_id"] for v in variants[quote_id] for o in occurrences[v.id]}
+                ),
+            }
+        )
+    return trees
+
+
+def quotes_by_speaker(session: Session, name: str | None = None) -> list[dict[str, Any]]:
+    """A speaker's quotes (or everyone's), most widely attested first."""
+    query = (
+        select(Quote.id)
+        .join(Speaker, Speaker.id == Quote.speaker_id)
+        .where(select(Variant.id).where(Variant.quote_id == Quote.id).exists())
+        .order_by(Speaker.name, Quote.outlet_count.desc(), Quote.id)
+    )
+    if name is not None:
+        speaker = find_speaker(session, name)
+        query = query.where(Quote.speaker_id == speaker.id)
+    return quote_trees(session, list(session.scalars(query)))
+
+
+def show_quote(session: Session, quote_id: int) -> dict[str, Any]:
+    trees = quote_trees(session, [quote_id])
+    if not trees:
+        raise NotFound(f"no quote with id {quote_id}", fix="`provenance quotes` lists quote ids")
+    return trees[0]
+
+
+def timeline(session: Session, quote_id: int) -> dict[str, Any]:
+    """First appearance, then the spread by date and outlet."""
+    tree = show_quote(session, quote_id)
+    events = []
+    for variant in tree["variants"]:
+        for occurrence in variant["occurrences"]:
+            if occurrence["repeat_of"] is not None:
+                continue
+            events.append(
+                {
+                    "published_at": occurrence["published_at"],
+                    "outlet": occurrence["outlet"],
+                    "source_path": occurrence["source_path"],
+                    "variant_id": variant["variant_id"],
+                    "relation": variant["relation"],
+                    "wording": variant["wording"],
+                }
+            )
+    undated_last = datetime.max.replace(tzinfo=None)
+    events.sort(
+        key=lambda e: (
+            e["published_at"] is None,
+            (e["published_at"].replace(tzinfo=None) if e["published_at"] else undated_last),
+            e["source_path"],
+        )
+    )
+    for position, event in enumerate(events, 1):
+        event["position"] = position
+    return {
+        "quote_id": tree["quote_id"],
+        "speaker": tree["speaker"],
+        "canonical": tree["canonical"],
+        "first_appearance": events[0] if events else None,
+        "outlets": tree["outlets"],
+        "events": events,
+    }
+
+
+def speech_occurrence_count(session: Session) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Occurrence)
+            .where(Occurrence.kind.in_(SPEECH_KINDS), Occurrence.repeat_of_id.is_(None))
+        )
+        or 0
+    )
