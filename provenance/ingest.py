@@ -7,11 +7,12 @@ whole or not at all, so an interrupted run never leaves half a document behind.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from provenance.errors import InputError
@@ -26,6 +27,7 @@ from provenance.storage.models import (
     ReviewItem,
     Source,
     Variant,
+    utcnow,
 )
 from provenance.storage.speakers import SpeakerDirectory
 
@@ -88,6 +90,28 @@ def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
     return list(iter_paths(paths))
 
 
+def prepare(path: Path) -> tuple[Document, list[ExtractedQuote]] | FileOutcome:
+    """Read and extract one file: the CPU-bound half of ingest, safe to run in a worker."""
+    try:
+        document = read_document(path)
+    except InputError as error:
+        return FileOutcome(path.as_posix(), "failed", message=error.line())
+    return document, extract_quotes(document.text)
+
+
+def _prepared(paths: list[Path], workers: int) -> Iterator[tuple[Path, object]]:
+    """Prepared files in input order; extraction runs on `workers` processes."""
+    if workers <= 1 or len(paths) < 2:
+        for path in paths:
+            yield path, prepare(path)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        chunk = max(1, min(64, len(paths) // (workers * 8) or 1))
+        yield from zip(paths, pool.map(prepare, paths, chunksize=chunk), strict=True)
+
+
 def ingest(
     database: Database,
     paths: Iterable[str | Path],
@@ -95,65 +119,100 @@ def ingest(
     manifest: str | Path | None = None,
     overrides: SourceMeta | None = None,
     on_file: Callable[[FileOutcome], None] | None = None,
+    workers: int = 1,
+    batch_size: int = 32,
 ) -> IngestReport:
-    """Store every readable document under `paths`; bad files are reported, not fatal."""
+    """Store every readable document under `paths`; bad files are reported, not fatal.
+
+    Sources are committed in small batches: each source is in exactly one transaction, so
+    an interrupted run leaves every source either fully stored or absent.
+    """
     files = collect_paths(paths)
     loaded_manifest = load_manifest(Path(manifest)) if manifest else None
     report = IngestReport()
     with database.sessions() as session:
         directory = SpeakerDirectory(session)
-    for path in files:
-        outcome = ingest_file(database, path, directory, loaded_manifest, overrides, report)
-        report.files.append(outcome)
-        if on_file is not None:
-            on_file(outcome)
+    batch: list[tuple[Path, Document, list[ExtractedQuote]]] = []
+
+    def flush_batch() -> None:
+        outcomes = _store_batch(database, batch, directory, loaded_manifest, overrides, report)
+        batch.clear()
+        for outcome in outcomes:
+            _finish(report, outcome, on_file)
+
+    for path, prepared in _prepared(files, workers):
+        if isinstance(prepared, FileOutcome):
+            _finish(report, prepared, on_file)
+            continue
+        document, quotes = prepared  # type: ignore[misc]
+        batch.append((path, document, quotes))
+        if len(batch) >= batch_size:
+            flush_batch()
+    if batch:
+        flush_batch()
     return report
 
 
-def ingest_file(
+def _finish(
+    report: IngestReport, outcome: FileOutcome, on_file: Callable[[FileOutcome], None] | None
+) -> None:
+    report.files.append(outcome)
+    if on_file is not None:
+        on_file(outcome)
+
+
+def _store_batch(
     database: Database,
-    path: Path,
+    batch: list[tuple[Path, Document, list[ExtractedQuote]]],
     directory: SpeakerDirectory,
     manifest,  # type: ignore[no-untyped-def]
     overrides: SourceMeta | None,
     report: IngestReport,
-) -> FileOutcome:
-    shown = path.as_posix()
-    try:
-        document = read_document(path)
-    except InputError as error:
-        return FileOutcome(shown, "failed", message=error.line())
-    meta = document.meta
-    if manifest is not None:
-        meta = meta.merged(manifest.lookup(path))
-    if overrides is not None:
-        meta = meta.merged(overrides)
+) -> list[FileOutcome]:
+    outcomes: list[FileOutcome] = []
+    new_variants: list[int] = []
     try:
         with database.session() as session:
-            existing = session.scalar(select(Source.id).where(Source.sha256 == document.sha256))
-            if existing is not None:
-                return FileOutcome(
-                    shown, "unchanged", source_id=existing, warnings=document.warnings
+            for path, document, quotes in batch:
+                shown = path.as_posix()
+                existing = session.scalar(select(Source.id).where(Source.sha256 == document.sha256))
+                if existing is not None:
+                    outcomes.append(
+                        FileOutcome(
+                            shown, "unchanged", source_id=existing, warnings=document.warnings
+                        )
+                    )
+                    continue
+                meta = document.meta
+                if manifest is not None:
+                    meta = meta.merged(manifest.lookup(path))
+                if overrides is not None:
+                    meta = meta.merged(overrides)
+                source_id, new_speakers, variant_ids = store_document(
+                    session, document, meta, quotes, directory
                 )
-            quotes = extract_quotes(document.text)
-            source, new_speakers, variant_ids = store_document(
-                session, document, meta, quotes, directory
-            )
-            source_id = source.id
+                new_variants.extend(variant_ids)
+                speech = sum(1 for q in quotes if q.kind in SPEECH_KINDS and q.repeat_of is None)
+                outcomes.append(
+                    FileOutcome(
+                        shown,
+                        "new",
+                        source_id=source_id,
+                        quotes=speech,
+                        new_speakers=new_speakers,
+                        warnings=document.warnings,
+                    )
+                )
     except BaseException:
         directory.forget_pending()
         raise
     directory.commit_pending()
-    report.new_variant_ids.extend(variant_ids)
-    speech = sum(1 for q in quotes if q.kind in SPEECH_KINDS and q.repeat_of is None)
-    return FileOutcome(
-        shown,
-        "new",
-        source_id=source_id,
-        quotes=speech,
-        new_speakers=new_speakers,
-        warnings=document.warnings,
-    )
+    report.new_variant_ids.extend(new_variants)
+    return outcomes
+
+
+def wording_hash(normalised: str) -> str:
+    return hashlib.blake2b(normalised.encode("utf-8"), digest_size=20).hexdigest()
 
 
 def store_document(
@@ -162,25 +221,31 @@ def store_document(
     meta: SourceMeta,
     quotes: list[ExtractedQuote],
     directory: SpeakerDirectory,
-) -> tuple[Source, int, list[int]]:
-    """Write a source with its occurrences; returns (source, new speakers, new variant ids)."""
-    source = Source(
-        path=document.path,
-        outlet=meta.outlet,
-        title=meta.title,
-        author=meta.author,
-        url=meta.url,
-        published_at=meta.published_at,
-        sha256=document.sha256,
-        text=document.text,
-        language=meta.language,
-    )
-    session.add(source)
-    session.flush()
+) -> tuple[int, int, list[int]]:
+    """Write a source with its occurrences; returns (source id, new speakers, new variant ids).
+
+    Rows go in with a few multi-row statements per source, not one flush per row.
+    """
+    source_id = session.execute(
+        insert(Source).returning(Source.id),
+        [
+            {
+                "path": document.path,
+                "outlet": meta.outlet,
+                "title": meta.title,
+                "author": meta.author,
+                "url": meta.url,
+                "published_at": meta.published_at,
+                "sha256": document.sha256,
+                "text": document.text,
+                "language": meta.language,
+                "ingested_at": utcnow(),
+            }
+        ],
+    ).scalar_one()
     new_speakers = 0
     new_variants: list[int] = []
-    occurrence_ids: list[int] = []
-    variants_here: dict[tuple[int, str], Variant] = {}
+    variant_of: list[int | None] = []
     for quote in quotes:
         variant_id: int | None = None
         if quote.kind in SPEECH_KINDS and quote.speaker:
@@ -193,70 +258,105 @@ def store_document(
             new_speakers += int(resolution.created)
             if resolution.possible_matches:
                 _flag_possible_alias(session, resolution.speaker_id, resolution.possible_matches)
-            variant, created = _variant_for(
-                session, resolution.speaker_id, quote.wording, variants_here
-            )
-            variant_id = variant.id
+            variant_id, created = _variant_for(session, resolution.speaker_id, quote.wording)
             if created:
-                new_variants.append(variant.id)
-        start = min(s for s, _ in quote.spans) if quote.spans else 0
-        end = max(e for _, e in quote.spans) if quote.spans else 0
-        repeat_of = occurrence_ids[quote.repeat_of] if quote.repeat_of is not None else None
-        occurrence = Occurrence(
-            source_id=source.id,
-            variant_id=variant_id,
-            wording=quote.wording,
-            spans=spans_text(quote.spans),
-            char_start=start,
-            char_end=end,
-            attributed_as=quote.attributed_as,
-            cue=quote.cue,
-            kind=quote.kind,
-            confidence=max(0.0, min(1.0, quote.confidence)),
-            sentence=quote.sentence,
-            speaker_title=quote.speaker_title,
-            speaker_affiliation=quote.speaker_affiliation,
-            repeat_of_id=repeat_of,
+                new_variants.append(variant_id)
+        variant_of.append(variant_id)
+    rows = []
+    for index, quote in enumerate(quotes):
+        spans = quote.spans or ((0, 0),)
+        rows.append(
+            {
+                "source_id": source_id,
+                "variant_id": variant_of[index],
+                "wording": quote.wording,
+                "spans": spans_text(quote.spans),
+                "char_start": min(start for start, _ in spans),
+                "char_end": max(end for _, end in spans),
+                "attributed_as": _clip(quote.attributed_as, 255),
+                "cue": _clip(quote.cue, 64),
+                "kind": quote.kind,
+                "confidence": max(0.0, min(1.0, quote.confidence)),
+                "sentence": quote.sentence,
+                "speaker_title": _clip(quote.speaker_title, 255),
+                "speaker_affiliation": _clip(quote.speaker_affiliation, 255),
+                "status": "auto",
+                "repeat_of_id": None,
+            }
         )
-        session.add(occurrence)
-        session.flush()
-        occurrence_ids.append(occurrence.id)
+    ids: list[int] = []
+    if rows:
+        ids = list(
+            session.scalars(
+                insert(Occurrence).returning(Occurrence.id, sort_by_parameter_order=True), rows
+            )
+        )
+    repeats = [
+        {"id": ids[index], "repeat_of_id": ids[quote.repeat_of]}
+        for index, quote in enumerate(quotes)
+        if quote.repeat_of is not None and 0 <= quote.repeat_of < len(ids)
+    ]
+    if repeats:
+        session.execute(update(Occurrence), repeats)
+    for index, quote in enumerate(quotes):
         if (
             quote.kind in SPEECH_KINDS
-            and repeat_of is None
+            and quote.repeat_of is None
             and (quote.confidence < LOW_CONFIDENCE or not quote.speaker)
         ):
-            _flag_attribution(session, occurrence, quote)
-    return source, new_speakers, new_variants
+            _flag_attribution(session, ids[index], quote)
+    return source_id, new_speakers, new_variants
 
 
-def _variant_for(
-    session: Session, speaker_id: int, wording: str, cache: dict[tuple[int, str], Variant]
-) -> tuple[Variant, bool]:
+def _clip(value: str | None, limit: int) -> str | None:
+    return value if value is None or len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _variant_for(session: Session, speaker_id: int, wording: str) -> tuple[int, bool]:
     """The speaker's existing variant with this normalised wording, or a new one-variant quote."""
     normalised = normalise(wording)
-    key = (speaker_id, normalised)
-    if key in cache:
-        return cache[key], False
-    variant = session.scalar(
-        select(Variant)
-        .where(Variant.speaker_id == speaker_id, Variant.normalised == normalised)
+    digest = wording_hash(normalised)
+    existing = session.scalar(
+        select(Variant.id)
+        .where(Variant.speaker_id == speaker_id, Variant.normalised_hash == digest)
         .limit(1)
     )
-    if variant is not None:
-        cache[key] = variant
-        return variant, False
-    quote = Quote(speaker_id=speaker_id)
-    session.add(quote)
-    session.flush()
-    variant = Variant(
-        quote_id=quote.id, speaker_id=speaker_id, wording=wording, normalised=normalised
+    if existing is not None:
+        return existing, False
+    now = utcnow()
+    quote_id = session.execute(
+        insert(Quote).returning(Quote.id),
+        [
+            {
+                "speaker_id": speaker_id,
+                "created_at": now,
+                "status": "unreviewed",
+                "canonical_pinned": False,
+                "outlet_count": 0,
+                "source_count": 0,
+            }
+        ],
+    ).scalar_one()
+    variant_id = session.execute(
+        insert(Variant).returning(Variant.id),
+        [
+            {
+                "quote_id": quote_id,
+                "speaker_id": speaker_id,
+                "wording": wording,
+                "normalised": normalised,
+                "normalised_hash": digest,
+                "relation": "canonical",
+                "similarity": 100.0,
+                "misquote": False,
+                "created_at": now,
+            }
+        ],
+    ).scalar_one()
+    session.execute(
+        update(Quote).where(Quote.id == quote_id).values(canonical_variant_id=variant_id)
     )
-    session.add(variant)
-    session.flush()
-    quote.canonical_variant_id = variant.id
-    cache[key] = variant
-    return variant, True
+    return variant_id, True
 
 
 def _flag_possible_alias(session: Session, speaker_id: int, others: list[int]) -> None:
@@ -275,12 +375,12 @@ def _flag_possible_alias(session: Session, speaker_id: int, others: list[int]) -
             )
 
 
-def _flag_attribution(session: Session, occurrence: Occurrence, quote: ExtractedQuote) -> None:
+def _flag_attribution(session: Session, occurrence_id: int, quote: ExtractedQuote) -> None:
     session.add(
         ReviewItem(
             kind="attribution",
-            subject=f"attribution:{occurrence.id}",
-            payload={"occurrence_id": occurrence.id, "confidence": quote.confidence},
+            subject=f"attribution:{occurrence_id}",
+            payload={"occurrence_id": occurrence_id, "confidence": quote.confidence},
             priority=20.0 + (1.0 - quote.confidence),
         )
     )

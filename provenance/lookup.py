@@ -283,3 +283,118 @@ def speech_occurrence_count(session: Session) -> int:
         )
         or 0
     )
+
+
+def _variant_sources(session: Session, variant_ids: Iterable[int]) -> dict[int, list[str]]:
+    paths: dict[int, list[str]] = defaultdict(list)
+    ids = sorted(set(variant_ids))
+    for chunk in _chunks(ids):
+        for variant_id, path in session.execute(
+            select(Occurrence.variant_id, Source.path)
+            .join(Source, Source.id == Occurrence.source_id)
+            .where(
+                Occurrence.variant_id.in_(chunk),
+                Occurrence.repeat_of_id.is_(None),
+                Occurrence.status != "not_a_quote",
+            )
+            .order_by(Source.path)
+        ):
+            if path not in paths[variant_id]:
+                paths[variant_id].append(path)
+    return paths
+
+
+def drift_candidates(
+    session: Session, speaker: str | None = None, min_score: float = 0.0
+) -> list[dict[str, Any]]:
+    """Proposed and decided drift pairs, largest drift first."""
+    query = (
+        select(Link, Variant)
+        .join(Variant, Variant.id == Link.variant_a_id)
+        .where(Link.relation == "drift", Link.drift_score >= min_score)
+        .order_by(Link.drift_score.desc(), Link.id)
+    )
+    if speaker is not None:
+        query = query.where(Variant.speaker_id == find_speaker(session, speaker).id)
+    pairs = session.execute(query).all()
+    other_ids = {link.variant_b_id for link, _ in pairs}
+    others = {v.id: v for v in session.scalars(select(Variant).where(Variant.id.in_(other_ids)))}
+    names = dict(session.execute(select(Speaker.id, Speaker.name)).all())
+    paths = _variant_sources(
+        session, [v for link, _ in pairs for v in (link.variant_a_id, link.variant_b_id)]
+    )
+    rows = []
+    for link, variant_a in pairs:
+        variant_b = others[link.variant_b_id]
+        original = variant_a if link.likely_original_id != variant_b.id else variant_b
+        rows.append(
+            {
+                "link_id": link.id,
+                "speaker": names.get(variant_a.speaker_id),
+                "quote_id": original.quote_id,
+                "a": {
+                    "variant_id": variant_a.id,
+                    "quote_id": variant_a.quote_id,
+                    "wording": variant_a.wording,
+                    "sources": paths.get(variant_a.id, []),
+                },
+                "b": {
+                    "variant_id": variant_b.id,
+                    "quote_id": variant_b.quote_id,
+                    "wording": variant_b.wording,
+                    "sources": paths.get(variant_b.id, []),
+                },
+                "similarity": round(link.similarity, 1),
+                "drift_score": round(link.drift_score or 0.0, 1),
+                "likely_original": original.wording,
+                "likely_original_variant_id": original.id,
+                "status": link.status,
+            }
+        )
+    return rows
+
+
+def conflicts(session: Session) -> list[dict[str, Any]]:
+    """The same (or nearly the same) words under different speakers."""
+    pairs = (
+        session.execute(select(Link).where(Link.relation == "conflict").order_by(Link.id))
+        .scalars()
+        .all()
+    )
+    variant_ids = {v for link in pairs for v in (link.variant_a_id, link.variant_b_id)}
+    variants = {
+        v.id: v for v in session.scalars(select(Variant).where(Variant.id.in_(variant_ids)))
+    }
+    names = dict(session.execute(select(Speaker.id, Speaker.name)).all())
+    occurrences: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for chunk in _chunks(sorted(variant_ids)):
+        for occurrence, path in session.execute(
+            select(Occurrence, Source.path)
+            .join(Source, Source.id == Occurrence.source_id)
+            .where(Occurrence.variant_id.in_(chunk), Occurrence.repeat_of_id.is_(None))
+            .order_by(Source.path)
+        ):
+            occurrences[occurrence.variant_id].append(
+                {
+                    "source_path": path,
+                    "attributed_as": occurrence.attributed_as,
+                    "speaker": names.get(variants[occurrence.variant_id].speaker_id),
+                    "variant_id": occurrence.variant_id,
+                    "sentence": occurrence.sentence,
+                }
+            )
+    rows = []
+    for link in pairs:
+        a, b = variants[link.variant_a_id], variants[link.variant_b_id]
+        rows.append(
+            {
+                "link_id": link.id,
+                "wording": a.wording,
+                "other_wording": b.wording if b.normalised != a.normalised else None,
+                "speakers": [names.get(a.speaker_id), names.get(b.speaker_id)],
+                "similarity": round(link.similarity, 1),
+                "status": link.status,
+                "occurrences": occurrences[a.id] + occurrences[b.id],
+            }
+        )
+    return rows

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 03:20:35.048578
+Create Date: 2026-11-21
 """
 
 from __future__ import annotations
@@ -104,19 +104,21 @@ def upgrade() -> None:
     sa.Column('speaker_id', sa.Integer(), nullable=False),
     sa.Column('wording', sa.Text(), nullable=False),
     sa.Column('normalised', sa.Text(), nullable=False),
+    sa.Column('normalised_hash', sa.String(length=40), nullable=False),
     sa.Column('relation', sa.String(length=16), nullable=False),
     sa.Column('similarity', sa.Float(), nullable=False),
     sa.Column('misquote', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("relation IN ('canonical', 'identical', 'minor_edit', 'truncation', 'extension', 'drift', 'conflict')", name=op.f('ck_variant_relation')),
+    sa.CheckConstraint("relation IN ('canonical', 'identical', 'minor_edit', 'truncation', 'extension', 'drift', 'conflict', 'linked')", name=op.f('ck_variant_relation')),
     sa.ForeignKeyConstraint(['quote_id'], ['quote.id'], name=op.f('fk_variant_quote_id_quote')),
     sa.ForeignKeyConstraint(['speaker_id'], ['speaker.id'], name=op.f('fk_variant_speaker_id_speaker')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_variant')),
-    sa.UniqueConstraint('quote_id', 'normalised', name=op.f('uq_variant_quote_id_normalised'))
+    sa.UniqueConstraint('quote_id', 'normalised_hash', name=op.f('uq_variant_quote_id_normalised_hash'))
     )
     with op.batch_alter_table('variant', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_variant_quote_id'), ['quote_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_variant_speaker_id'), ['speaker_id'], unique=False)
+        batch_op.create_index('ix_variant_speaker_wording', ['speaker_id', 'normalised_hash'], unique=False)
 
     op.create_table('link',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -132,7 +134,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("origin IN ('auto', 'editor')", name=op.f('ck_link_origin')),
-    sa.CheckConstraint("relation IN ('canonical', 'identical', 'minor_edit', 'truncation', 'extension', 'drift', 'conflict')", name=op.f('ck_link_relation')),
+    sa.CheckConstraint("relation IN ('canonical', 'identical', 'minor_edit', 'truncation', 'extension', 'drift', 'conflict', 'linked')", name=op.f('ck_link_relation')),
     sa.CheckConstraint("status IN ('proposed', 'confirmed', 'rejected')", name=op.f('ck_link_status')),
     sa.ForeignKeyConstraint(['likely_original_id'], ['variant.id'], name=op.f('fk_link_likely_original_id_variant')),
     sa.ForeignKeyConstraint(['variant_a_id'], ['variant.id'], name=op.f('fk_link_variant_a_id_variant'), ondelete='CASCADE'),
@@ -196,10 +198,11 @@ def upgrade() -> None:
     sa.Column('required_decisions', sa.Integer(), nullable=False),
     sa.Column('claimed_by', sa.String(length=128), nullable=True),
     sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("kind IN ('conflict', 'drift', 'alias', 'attribution', 'single_source')", name=op.f('ck_review_item_kind')),
-    sa.CheckConstraint("state IN ('open', 'decided')", name=op.f('ck_review_item_state')),
+    sa.CheckConstraint("state IN ('open', 'decided', 'closed')", name=op.f('ck_review_item_state')),
     sa.ForeignKeyConstraint(['link_id'], ['link.id'], name=op.f('fk_review_item_link_id_link'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['quote_id'], ['quote.id'], name=op.f('fk_review_item_quote_id_quote'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['speaker_id'], ['speaker.id'], name=op.f('fk_review_item_speaker_id_speaker')),
@@ -220,6 +223,7 @@ def upgrade() -> None:
     sa.Column('variant_id', sa.Integer(), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('undoes_id', sa.Integer(), nullable=True),
+    sa.Column('effects', sa.JSON(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['item_id'], ['review_item.id'], name=op.f('fk_review_decision_item_id_review_item')),
     sa.ForeignKeyConstraint(['session_id'], ['review_session.id'], name=op.f('fk_review_decision_session_id_review_session')),
@@ -273,6 +277,7 @@ def downgrade() -> None:
 
     op.drop_table('link')
     with op.batch_alter_table('variant', schema=None) as batch_op:
+        batch_op.drop_index('ix_variant_speaker_wording')
         batch_op.drop_index(batch_op.f('ix_variant_speaker_id'))
         batch_op.drop_index(batch_op.f('ix_variant_quote_id'))
 

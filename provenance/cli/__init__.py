@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from provenance.cli.export import export_app
 from provenance.cli.render import Format
 
 app = typer.Typer(
@@ -158,6 +159,9 @@ def ingest(
     link: Annotated[
         bool, typer.Option("--link/--no-link", help="Link new wordings after ingesting.")
     ] = True,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Processes for reading and extraction.")
+    ] = 1,
     fmt: FormatOption = None,
 ) -> None:
     """Read articles, extract every direct quote, and store them with their speakers."""
@@ -186,7 +190,12 @@ def ingest(
             advance(outcome.path)
 
         report = run_ingest(
-            database, files, manifest=manifest, overrides=overrides, on_file=on_file
+            database,
+            files,
+            manifest=manifest,
+            overrides=overrides,
+            on_file=on_file,
+            workers=workers,
         )
     summary = report.summary()
     if link:
@@ -275,6 +284,103 @@ def timeline(
     )
 
 
+# --- linking -------------------------------------------------------------------------------
+
+
+@app.command()
+def link(
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Recompute every cluster from scratch.")
+    ] = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Link wordings into quotes; flags drift, truncation and conflicts. Incremental by default."""
+    from provenance.cli.render import default_format, render
+    from provenance.linking import store
+
+    database = open_db()
+    report = store.rebuild(database) if rebuild else store.link_pending(database)
+    render(report.summary(), default_format(fmt))
+
+
+@app.command("compare")
+def compare_command(
+    a: Annotated[str, typer.Argument(help="First wording.")],
+    b: Annotated[str, typer.Argument(help="Second wording.")],
+    fmt: FormatOption = None,
+) -> None:
+    """Score two wordings: would provenance call them the same quote, and how do they differ?"""
+    from dataclasses import asdict
+
+    from provenance import compare
+    from provenance.cli.render import default_format, render
+
+    result = asdict(compare(a, b))
+    chosen = default_format(fmt)
+    if chosen.value == "table":
+        rows = [{"measure": "relation", "value": result["relation"]}]
+        rows.append({"measure": "similarity", "value": result["similarity"]})
+        rows += [{"measure": k, "value": v} for k, v in result["scores"].items()]
+        render(rows, chosen, columns=["measure", "value"])
+        return
+    render(result, chosen)
+
+
+@app.command()
+def drift(
+    speaker: Annotated[str | None, typer.Option("--speaker", "-s", help="Speaker name.")] = None,
+    min_score: Annotated[float, typer.Option(help="Smallest drift score to show (0-100).")] = 0.0,
+    fmt: FormatOption = None,
+) -> None:
+    """Quotes presented as direct whose wording drifted between outlets."""
+    from provenance.cli.render import default_format, render
+    from provenance.lookup import drift_candidates
+
+    with open_db().session() as session:
+        rows = drift_candidates(session, speaker, min_score)
+    chosen = default_format(fmt)
+    if chosen.value != "json":
+        rows = [
+            {
+                "speaker": r["speaker"],
+                "quote_id": r["quote_id"],
+                "drift_score": r["drift_score"],
+                "likely_original": r["likely_original"],
+                "outlier": r["b"]["wording"]
+                if r["likely_original_variant_id"] == r["a"]["variant_id"]
+                else r["a"]["wording"],
+                "status": r["status"],
+            }
+            for r in rows
+        ]
+    render(rows, chosen, columns=None if chosen.value == "json" else list(rows[0]) if rows else [])
+
+
+@app.command("conflicts")
+def conflicts_command(fmt: FormatOption = None) -> None:
+    """The same words attributed to different speakers."""
+    from provenance.cli.render import default_format, render
+    from provenance.lookup import conflicts as find_conflicts
+
+    with open_db().session() as session:
+        rows = find_conflicts(session)
+    chosen = default_format(fmt)
+    if chosen.value != "json":
+        rows = [
+            {
+                "wording": r["wording"],
+                "speakers": r["speakers"],
+                "sources": sorted({o["source_path"] for o in r["occurrences"]}),
+                "status": r["status"],
+            }
+            for r in rows
+        ]
+    render(rows, chosen)
+
+
+app.add_typer(export_app, name="export")
+
+
 # --- entry point --------------------------------------------------------------------------
 
 
@@ -284,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
 
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name="provenance", standalone_mode=False)
+        result = command.main(args=argv, prog_name="provenance", standalone_mode=False)
     except ProvenanceError as error:
         message(f"error: {error.line()}")
         return error.exit_code
@@ -303,7 +409,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    return 0
+    # Without standalone mode click hands back typer.Exit's code as the return value.
+    return result if isinstance(result, int) else 0
 
 
 def run() -> None:

@@ -52,7 +52,7 @@ RELATIONS = (
 LINK_ORIGINS = ("auto", "editor")
 LINK_STATUSES = ("proposed", "confirmed", "rejected")
 REVIEW_KINDS = ("conflict", "drift", "alias", "attribution", "single_source")
-REVIEW_STATES = ("open", "decided")
+REVIEW_STATES = ("open", "decided", "closed")  # closed: its subject vanished
 
 
 def utcnow() -> datetime:
@@ -163,8 +163,9 @@ class Variant(Base):
 
     __tablename__ = "variant"
     __table_args__ = (
-        UniqueConstraint("quote_id", "normalised"),
+        UniqueConstraint("quote_id", "normalised_hash"),
         CheckConstraint(_in("relation", RELATIONS), name="relation"),
+        Index("ix_variant_speaker_wording", "speaker_id", "normalised_hash"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -173,6 +174,8 @@ class Variant(Base):
     speaker_id: Mapped[int] = mapped_column(ForeignKey("speaker.id"), index=True)
     wording: Mapped[str] = mapped_column(Text)
     normalised: Mapped[str] = mapped_column(Text)
+    # A digest keys the wording: long quotes exceed what a B-tree index entry may hold.
+    normalised_hash: Mapped[str] = mapped_column(String(40))
     # Relation to, and 0-100 similarity with, the quote's canonical wording.
     relation: Mapped[str] = mapped_column(String(16), default="canonical")
     similarity: Mapped[float] = mapped_column(Float, default=100.0)
@@ -297,6 +300,9 @@ class ReviewItem(Base):
     required_decisions: Mapped[int] = mapped_column(default=1)
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     claimed_at: Mapped[datetime | None]
+    # Start of the current review round: decisions before it (the item was reopened by new
+    # evidence since) are shown to the editor but no longer settle the item.
+    opened_at: Mapped[datetime | None] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -315,4 +321,6 @@ class ReviewDecision(Base):
     variant_id: Mapped[int | None] = mapped_column(ForeignKey("variant.id"))
     note: Mapped[str | None] = mapped_column(Text)
     undoes_id: Mapped[int | None] = mapped_column(ForeignKey("review_decision.id"))
+    # What applying the decision changed (row before/after images), so undo can restore it.
+    effects: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

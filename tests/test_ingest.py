@@ -1,0 +1,300 @@
+"""Ingest on the seeds and on bad input: what editors see through the CLI and the library."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from provenance.cli import main
+from provenance.ingest import ingest, parse_spans
+from provenance.storage.db import open_database
+from provenance.storage.models import Occurrence, Source, Speaker, Variant
+from tests.conftest import SEEDS
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def seed_db(db_url: str, capsys: pytest.CaptureFixture[str], *extra: str) -> None:
+    assert cli(capsys, "--db", db_url, "init")[0] == 0  # PostgreSQL needs it; SQLite no-op
+    code, _, err = cli(
+        capsys,
+        "--db",
+        db_url,
+        "ingest",
+        str(SEEDS),
+        "--manifest",
+        str(SEEDS / "manifest.csv"),
+        *extra,
+    )
+    assert code == 0, err
+
+
+def speaker_quotes(db_url: str, capsys: pytest.CaptureFixture[str], name: str) -> list[dict]:
+    code, out, err = cli(capsys, "--db", db_url, "quotes", "--speaker", name, "--format", "json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def sources_of(quotes: list[dict]) -> set[str]:
+    return {
+        Path(o["source_path"]).name[:3]
+        for q in quotes
+        for v in q["variants"]
+        for o in v["occurrences"]
+    }
+
+
+def test_seeds_kato_smith_koll(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    seed_db(db_url, capsys, "--no-link")
+    kato = speaker_quotes(db_url, capsys, "Kato")
+    assert {q["speaker"] for q in kato} == {"Katsunobu Kato"}
+    assert sources_of(kato) == {"000", "001", "002", "003", "004"}
+    card = [q for q in kato if "card" in q["canonical"].lower()]
+    assert sources_of(card) == {"000", "001", "002", "003", "004"}
+
+    smith = speaker_quotes(db_url, capsys, "Nicholas Smith")
+    assert sources_of(smith) == {"000", "002", "004"}
+    wordings = [v["wording"] for q in smith for v in q["variants"]]
+    # 002 ends inside Smith's quote: the unclosed quote still counts, cut at the text's end
+    assert any(w.startswith("This is a street fight. Promising") for w in wordings)
+    assert any("test of leverage" in w for w in wordings)
+    occurrence = next(
+        o
+        for q in smith
+        for v in q["variants"]
+        for o in v["occurrences"]
+        if o["source_path"].endswith("002_3e909156612ce130.txt")
+    )
+    assert occurrence["attributed_as"] and "Smith" in occurrence["attributed_as"]
+
+    koll = speaker_quotes(db_url, capsys, "Koll")
+    assert sources_of(koll) == {"000"}
+    assert "abandon traditional restraint" in koll[0]["canonical"]
+
+
+def test_shapes_of_quotes_json(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    seed_db(db_url, capsys, "--no-link")
+    quotes = speaker_quotes(db_url, capsys, "Kato")
+    for quote in quotes:
+        assert {"quote_id", "speaker", "canonical", "variants", "flags", "outlets"} <= set(quote)
+        for variant in quote["variants"]:
+            assert {"variant_id", "wording", "relation", "similarity", "occurrences"} <= set(
+                variant
+            )
+            for occurrence in variant["occurrences"]:
+                assert {
+                    "source_path",
+                    "outlet",
+                    "published_at",
+                    "spans",
+                    "attributed_as",
+                    "cue",
+                    "quote_kind",
+                } <= set(occurrence)
+                assert occurrence["quote_kind"] in ("full", "partial")
+
+
+def test_scare_quotes_are_nobodys_speech(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    seed_db(db_url, capsys, "--no-link")
+    database = open_database(db_url)
+    with database.session() as session:
+        fragments = {
+            (o.wording, o.variant_id)
+            for o in session.scalars(select(Occurrence).where(Occurrence.kind == "fragment"))
+        }
+        speech = {v.normalised for v in session.scalars(select(Variant))}
+    database.dispose()
+    words = {wording.strip(".,").lower() for wording, _ in fragments}
+    assert {"reciprocal", "reciprocal tariffs", "card"} <= words
+    assert all(variant_id is None for _, variant_id in fragments)
+    assert not {"reciprocal", "reciprocal tariffs", "card"} & speech
+
+
+def test_repeated_passage_counts_once(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    seed_db(db_url, capsys, "--no-link")
+    database = open_database(db_url)
+    with database.session() as session:
+        source = session.scalars(select(Source).where(Source.path.like("%000_%"))).one()
+        occurrences = session.scalars(
+            select(Occurrence).where(Occurrence.source_id == source.id)
+        ).all()
+    database.dispose()
+    originals = [o for o in occurrences if o.repeat_of_id is None and o.kind in ("full", "partial")]
+    repeats = [o for o in occurrences if o.repeat_of_id is not None]
+    assert repeats, "000 repeats its article: the second copy's quotes must be marked"
+    assert len(originals) == len(repeats)
+    by_id = {o.id: o for o in occurrences}
+    for repeat in repeats:
+        assert by_id[repeat.repeat_of_id].wording == repeat.wording
+        assert repeat.char_start > by_id[repeat.repeat_of_id].char_start
+    # the CLI reports Koll's quote once for 000, not twice
+    koll = speaker_quotes(db_url, capsys, "Koll")
+    assert (
+        sum(1 for v in koll[0]["variants"] for o in v["occurrences"] if o["repeat_of"] is None) == 1
+    )
+
+
+def test_every_span_gives_back_its_wording(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    seed_db(db_url, capsys, "--no-link")
+    database = open_database(db_url)
+    with database.session() as session:
+        rows = session.execute(select(Occurrence, Source.text).join(Source)).all()
+    database.dispose()
+    assert len(rows) > 20
+    for occurrence, text in rows:
+        parts = [text[start:end] for start, end in parse_spans(occurrence.spans)]
+        assert " ".join(parts) == occurrence.wording
+        assert occurrence.char_start == min(s for s, _ in parse_spans(occurrence.spans))
+
+
+def test_reingest_is_unchanged(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    seed_db(db_url, capsys, "--no-link")
+    code, out, _ = cli(
+        capsys, "--db", db_url, "ingest", str(SEEDS), "--no-link", "--format", "json"
+    )
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["sources_new"] == 0 and summary["sources_unchanged"] == 5
+    database = open_database(db_url)
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Source)) == 5
+    database.dispose()
+
+
+@pytest.mark.parametrize(
+    "query", ["kato", "Minister Kato", "Katsunobu Kato", "Kato Katsunobu", "Katoo", "KATO"]
+)
+def test_speaker_lookup_is_fuzzy(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str], query: str
+) -> None:
+    seed_db(sqlite_url, capsys, "--no-link")
+    assert {q["speaker"] for q in speaker_quotes(sqlite_url, capsys, query)} == {"Katsunobu Kato"}
+
+
+def test_unknown_and_ambiguous_speakers(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    seed_db(sqlite_url, capsys, "--no-link")
+    code, out, err = cli(capsys, "--db", sqlite_url, "quotes", "--speaker", "Zebediah Quux")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "no speaker matches" in err and "did you mean" in err
+    # a second Smith makes a bare "Smith" ambiguous
+    article = tmp_path / "other.txt"
+    article.write_text(
+        "Harbour news\n\n“The tide is late again,” said Agnes Smith, the harbour master.\n"
+    )
+    assert cli(capsys, "--db", sqlite_url, "ingest", str(article), "--no-link")[0] == 0
+    code, _, err = cli(capsys, "--db", sqlite_url, "quotes", "--speaker", "Smith")
+    assert code == 1
+    assert "matches several speakers" in err and "Nicholas Smith" in err and "Agnes Smith" in err
+
+
+def test_speakers_list(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    seed_db(sqlite_url, capsys, "--no-link")
+    code, out, _ = cli(capsys, "--db", sqlite_url, "speakers", "--format", "json")
+    assert code == 0
+    rows = {row["name"]: row for row in json.loads(out)}
+    assert rows["Nicholas Smith"]["affiliation"] == "CLSA"
+    assert rows["Katsunobu Kato"]["sources"] == 5
+    assert "Jesper Koll" in rows
+
+
+def test_bad_files_are_reported_and_the_rest_goes_on(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    shutil.copy(SEEDS / "001_370038e54aac7e46.txt", folder / "a_good.txt")
+    (folder / "b_empty.txt").write_text("   \n")
+    (folder / "c_binary.txt").write_bytes(b"\x00\x01\x02PNG\x00\x00" * 50)
+    (folder / "d_latin1.txt").write_bytes(
+        "Caf\xe9 owner Ren\xe9e Dubois said: \u201cWe open at dawn.\u201d\n".encode("cp1252")
+    )
+    code, out, err = cli(
+        capsys, "--db", sqlite_url, "ingest", str(folder), "--no-link", "-f", "json"
+    )
+    assert code == 1, "the exit code says something failed"
+    summary = json.loads(out)
+    assert summary["sources_new"] == 2 and summary["sources_failed"] == 2
+    failed = [line for line in err.splitlines() if line.startswith("failed:")]
+    assert len(failed) == 2
+    assert any("b_empty.txt" in line for line in failed)
+    assert any("c_binary.txt" in line for line in failed)
+    assert any(line.startswith("warning:") and "d_latin1.txt" in line for line in err.splitlines())
+    assert "Traceback" not in err
+
+
+def test_missing_path_fails_before_writing(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = cli(
+        capsys, "--db", sqlite_url, "ingest", str(SEEDS), str(tmp_path / "nope"), "--no-link"
+    )
+    assert code == 1 and err.startswith("error: ") and "nope" in err
+    assert err.count("\n") == 1
+    database = open_database(sqlite_url)
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Source)) == 0
+    database.dispose()
+
+
+def test_interrupted_ingest_keeps_whole_sources_only(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C in the middle of a source: earlier sources stay whole, that one is absent."""
+    import provenance.ingest as ingest_module
+
+    real = ingest_module.store_document
+    calls = {"n": 0}
+
+    def store_then_interrupt(session, document, meta, quotes, directory):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        result = real(session, document, meta, quotes, directory)
+        if calls["n"] == 3:
+            raise KeyboardInterrupt  # after rows of source 3 were written, before commit
+        return result
+
+    monkeypatch.setattr(ingest_module, "store_document", store_then_interrupt)
+    database = open_database(sqlite_url)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(database, [SEEDS], batch_size=1)
+    with database.session() as session:
+        paths = sorted(Path(p).name[:3] for p in session.scalars(select(Source.path)))
+        orphans = session.scalar(
+            select(func.count())
+            .select_from(Occurrence)
+            .where(~Occurrence.source_id.in_(select(Source.id)))
+        )
+        speakers = session.scalar(select(func.count()).select_from(Speaker))
+    assert paths == ["000", "001"]
+    assert orphans == 0 and speakers >= 3
+    # the next run picks up where it stopped
+    monkeypatch.setattr(ingest_module, "store_document", real)
+    report = ingest(database, [SEEDS])
+    assert report.summary()["sources_new"] == 3 and report.summary()["sources_unchanged"] == 2
+    database.dispose()
+
+
+def test_workers_give_the_same_result(tmp_path: Path) -> None:
+    results = []
+    for workers in (1, 2):
+        database = open_database(f"sqlite:///{tmp_path / f'w{workers}.db'}")
+        report = ingest(database, [SEEDS], workers=workers)
+        with database.session() as session:
+            rows = sorted(
+                (Path(path).name, wording, spans)
+                for path, wording, spans in session.execute(
+                    select(Source.path, Occurrence.wording, Occurrence.spans).join(Source)
+                )
+            )
+        results.append((report.summary(), rows))
+        database.dispose()
+    assert results[0] == results[1]
