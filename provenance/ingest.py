@@ -19,20 +19,17 @@ from provenance.errors import InputError
 from provenance.extraction import ExtractedQuote, extract_quotes
 from provenance.linking import normalise
 from provenance.readers import Document, SourceMeta, iter_paths, load_manifest, read_document
+from provenance.review.queue import LOW_CONFIDENCE, flag_attribution, flag_possible_alias
 from provenance.storage.db import Database
 from provenance.storage.models import (
     SPEECH_KINDS,
     Occurrence,
     Quote,
-    ReviewItem,
     Source,
     Variant,
     utcnow,
 )
 from provenance.storage.speakers import SpeakerDirectory
-
-# Attributions below this confidence go to an editor as "attribution" review items.
-LOW_CONFIDENCE = 0.6
 
 
 @dataclass
@@ -257,7 +254,7 @@ def store_document(
             )
             new_speakers += int(resolution.created)
             if resolution.possible_matches:
-                _flag_possible_alias(session, resolution.speaker_id, resolution.possible_matches)
+                flag_possible_alias(session, resolution.speaker_id, resolution.possible_matches)
             variant_id, created = _variant_for(session, resolution.speaker_id, quote.wording)
             if created:
                 new_variants.append(variant_id)
@@ -304,7 +301,9 @@ def store_document(
             and quote.repeat_of is None
             and (quote.confidence < LOW_CONFIDENCE or not quote.speaker)
         ):
-            _flag_attribution(session, ids[index], quote)
+            occurrence = session.get(Occurrence, ids[index])
+            assert occurrence is not None
+            flag_attribution(session, occurrence)
     return source_id, new_speakers, new_variants
 
 
@@ -357,30 +356,3 @@ def _variant_for(session: Session, speaker_id: int, wording: str) -> tuple[int, 
         update(Quote).where(Quote.id == quote_id).values(canonical_variant_id=variant_id)
     )
     return variant_id, True
-
-
-def _flag_possible_alias(session: Session, speaker_id: int, others: list[int]) -> None:
-    for other in others:
-        low, high = sorted((speaker_id, other))
-        subject = f"alias:{low}:{high}"
-        if session.scalar(select(ReviewItem.id).where(ReviewItem.subject == subject)) is None:
-            session.add(
-                ReviewItem(
-                    kind="alias",
-                    subject=subject,
-                    payload={"speaker_ids": [low, high]},
-                    priority=30.0,
-                    speaker_id=low,
-                )
-            )
-
-
-def _flag_attribution(session: Session, occurrence_id: int, quote: ExtractedQuote) -> None:
-    session.add(
-        ReviewItem(
-            kind="attribution",
-            subject=f"attribution:{occurrence_id}",
-            payload={"occurrence_id": occurrence_id, "confidence": quote.confidence},
-            priority=20.0 + (1.0 - quote.confidence),
-        )
-    )

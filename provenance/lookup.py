@@ -94,39 +94,68 @@ def _occurrence_dict(occurrence: Occurrence, source: Source) -> dict[str, Any]:
     }
 
 
+FLAG_ORDER = ("conflict", "drift", "misquote", "single_source", "unreviewed")
+
+
+def evidence_flags(session: Session, quote_ids: Iterable[int] | None = None) -> dict[int, set[str]]:
+    """conflict / drift (from links) and misquote (from variants), per quote that has one.
+
+    `quote_ids=None` means every quote, in one pass over links and variants (what bulk
+    exports use); the result holds only the quotes that have such a flag.
+    """
+    found: dict[int, set[str]] = defaultdict(set)
+    variant_a, variant_b = aliased(Variant), aliased(Variant)
+    links = (
+        select(Link.relation, variant_a.quote_id, variant_b.quote_id)
+        .join(variant_a, variant_a.id == Link.variant_a_id)
+        .join(variant_b, variant_b.id == Link.variant_b_id)
+        .where(Link.relation.in_(("drift", "conflict")), Link.status != "rejected")
+    )
+    misquotes = select(Variant.quote_id).where(Variant.misquote)
+    if quote_ids is None:
+        batches: Iterable[Any] = [(links, misquotes, None)]
+    else:
+        batches = (
+            (
+                links.where(variant_a.quote_id.in_(chunk) | variant_b.quote_id.in_(chunk)),
+                misquotes.where(Variant.quote_id.in_(chunk)),
+                set(chunk),
+            )
+            for chunk in _chunks(list(quote_ids))
+        )
+    for link_query, misquote_query, wanted in batches:
+        for relation, quote_a, quote_b in session.execute(link_query):
+            for quote_id in (quote_a, quote_b):
+                if wanted is None or quote_id in wanted:
+                    found[quote_id].add(relation)
+        for (quote_id,) in session.execute(misquote_query):
+            found[quote_id].add("misquote")
+    return dict(found)
+
+
+def ordered_flags(found: Iterable[str], outlet_count: int, status: str) -> list[str]:
+    """All of a quote's flags in display order, from its evidence flags and quote columns."""
+    flags = set(found)
+    if outlet_count <= 1:
+        flags.add("single_source")
+    if status == "unreviewed":
+        flags.add("unreviewed")
+    return [f for f in FLAG_ORDER if f in flags]
+
+
 def quote_flags(session: Session, quote_ids: Iterable[int]) -> dict[int, list[str]]:
     """drift / conflict / single_source / unreviewed / misquote, per quote."""
     ids = list(quote_ids)
-    flags: dict[int, set[str]] = {quote_id: set() for quote_id in ids}
     if not ids:
         return {}
-    variant_a, variant_b = aliased(Variant), aliased(Variant)
+    evidence = evidence_flags(session, ids)
+    flags: dict[int, list[str]] = {quote_id: [] for quote_id in ids}
     for chunk in _chunks(ids):
-        rows = session.execute(
-            select(Link.relation, Link.status, variant_a.quote_id, variant_b.quote_id)
-            .join(variant_a, variant_a.id == Link.variant_a_id)
-            .join(variant_b, variant_b.id == Link.variant_b_id)
-            .where(
-                Link.relation.in_(("drift", "conflict")),
-                Link.status != "rejected",
-                (variant_a.quote_id.in_(chunk)) | (variant_b.quote_id.in_(chunk)),
-            )
-        )
-        for relation, _status, quote_a, quote_b in rows:
-            for quote_id in (quote_a, quote_b):
-                if quote_id in flags:
-                    flags[quote_id].add(relation)
-        for quote in session.scalars(select(Quote).where(Quote.id.in_(chunk))):
-            if quote.outlet_count <= 1:
-                flags[quote.id].add("single_source")
-            if quote.status == "unreviewed":
-                flags[quote.id].add("unreviewed")
-        for (quote_id,) in session.execute(
-            select(Variant.quote_id).where(Variant.quote_id.in_(chunk), Variant.misquote)
+        for quote_id, outlet_count, status in session.execute(
+            select(Quote.id, Quote.outlet_count, Quote.status).where(Quote.id.in_(chunk))
         ):
-            flags[quote_id].add("misquote")
-    order = ("conflict", "drift", "misquote", "single_source", "unreviewed")
-    return {quote_id: [f for f in order if f in found] for quote_id, found in flags.items()}
+            flags[quote_id] = ordered_flags(evidence.get(quote_id, ()), outlet_count, status)
+    return flags
 
 
 def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:

@@ -65,6 +65,7 @@ SAMPLE_ROWS: dict[str, dict[str, object]] = {
         "speaker_id": 1,
         "wording": "Hi",
         "normalised": "hi",
+        "normalised_hash": "h" * 40,
         "relation": "canonical",
         "similarity": 100.0,
         "misquote": False,

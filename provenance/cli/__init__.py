@@ -380,6 +380,10 @@ def conflicts_command(fmt: FormatOption = None) -> None:
 
 app.add_typer(export_app, name="export")
 
+from provenance.cli.review import review_app  # noqa: E402 - needs the helpers above
+
+app.add_typer(review_app, name="review")
+
 
 # --- entry point --------------------------------------------------------------------------
 

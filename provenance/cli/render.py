@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, TextIO
+
+from provenance.export.formats import json_default, write_csv
 
 
 class Format(StrEnum):
@@ -24,49 +25,8 @@ def default_format(chosen: Format | None) -> Format:
     return Format.table if sys.stdout.isatty() else Format.json
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, set | frozenset | tuple):
-        return list(value)
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
 def dumps_json(data: Any) -> str:
-    return json.dumps(data, default=_json_default, ensure_ascii=False, indent=2)
-
-
-# A cell a spreadsheet would run as a formula. OWASP's advice: prefix a single quote.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, list | tuple | set | frozenset):
-        value = ";".join(str(item) for item in value)
-    elif isinstance(value, dict):
-        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return neutralise_cell(value)
-
-
-def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: TextIO) -> int:
-    """RFC 4180 (CRLF rows, quoted as needed) with formula cells neutralised."""
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    count = 0
-    for row in rows:
-        writer.writerow([csv_cell(row.get(column)) for column in columns])
-        count += 1
-    return count
+    return json.dumps(data, default=json_default, ensure_ascii=False, indent=2)
 
 
 def _table_cell(value: Any) -> str:

@@ -6,7 +6,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from provenance.cli.render import Format, render, write_csv
+from provenance.cli.render import Format, render
+from provenance.export.formats import write_csv
 from provenance.export.rows import OCCURRENCE_COLUMNS, tree_rows
 from provenance.linking.diff import word_diff
 
