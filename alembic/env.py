@@ -38,20 +38,36 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _run(connection: Connection) -> None:
+    """Run migrations; on SQLite with foreign keys off, as SQLite's docs prescribe for table
+    rebuilds (batch mode drops and recreates tables that other rows still reference)."""
+    sqlite = connection.dialect.name == "sqlite" and not connection.in_transaction()
+    if sqlite:
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        _configure(connection)
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
+        if connection.in_transaction():
+            connection.commit()
+    finally:
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
 def run_migrations_online() -> None:
     given = config.attributes.get("connection")
     if isinstance(given, Connection):
-        _configure(given)
-        with context.begin_transaction():
-            context.run_migrations()
+        _run(given)
         return
     # pytest-alembic hands over an Engine; the alembic CLI hands over nothing.
     engine = given if isinstance(given, Engine) else make_engine(parse_url(_url()))
     with engine.connect() as connection:
-        _configure(connection)
-        with context.begin_transaction():
-            context.run_migrations()
-        connection.commit()
+        _run(connection)
     if given is None:
         engine.dispose()
 

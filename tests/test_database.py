@@ -188,3 +188,14 @@ def test_unknown_command_and_option_exit_2(capsys: pytest.CaptureFixture[str]) -
     assert_one_line_error(code, err, "No such option", expected_code=2)
     code, _, err = run_cli(capsys, "db", "current", "--nope")
     assert_one_line_error(code, err, "No such option", expected_code=2)
+
+
+@pytest.mark.postgres
+def test_empty_postgres_database_asks_for_init(
+    postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_cli(capsys, "--db", postgres_url, "speakers")
+    assert_one_line_error(code, err, "has no provenance schema yet", "provenance init")
+    assert run_cli(capsys, "--db", postgres_url, "init")[0] == 0
+    code, out, _ = run_cli(capsys, "--db", postgres_url, "speakers", "--format", "json")
+    assert code == 0 and out.strip() == "[]"

@@ -258,7 +258,7 @@ def _run_alembic(database: Database, action: str, revision: str) -> None:
     _refuse_unknown(database, current)
     config = migrations.alembic_config()
     try:
-        with database.engine.begin() as connection:
+        with database.engine.connect() as connection:
             config.attributes["connection"] = connection
             getattr(command, action)(config, revision)
     except CommandError as error:
