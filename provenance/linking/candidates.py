@@ -1,0 +1,120 @@
+"""Candidate generation: which variant pairs are worth comparing.
+
+Keys are hashed bigrams of adjacent content-word stems (stopwords skipped), so a truncation,
+a minor edit or a rendering sharing a specific anchor ("street fight") shares at least one key
+with the original. Keys are stable across processes (blake2b, never ``hash()``) so the storage
+layer can persist them in a (key, variant_id) table and query by key. ``CandidateIndex`` is
+the in-memory equivalent; posting lists longer than a cap are ignored (very common shingles).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Hashable, Iterable
+from functools import lru_cache
+from hashlib import blake2b
+
+from .normalise import is_content, normalise, stem
+
+KEY_VERSION = "1"
+DEFAULT_BLOCK_CAP = 400  # postings per (speaker, key) before the key counts as "common"
+DEFAULT_GLOBAL_CAP = 2000  # postings per key across speakers (conflict search)
+DEFAULT_LIMIT = 30  # candidates returned per query, best (most shared keys) first
+
+
+def _h(s: str) -> str:
+    return blake2b(s.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def candidate_keys(normalised_text: str) -> list[str]:
+    """Deterministic blocking keys of a (normalised) wording, sorted and de-duplicated.
+
+    Bigrams of adjacent content stems; a single content word gives a unigram key; a wording
+    with no content word only matches itself exactly.
+    """
+    return list(keys_tuple(normalised_text))
+
+
+@lru_cache(maxsize=262144)
+def keys_tuple(normalised_text: str) -> tuple[str, ...]:
+    """Cached tuple form of ``candidate_keys``."""
+    text = normalise(normalised_text)
+    stems = [stem(w) for w in text.split() if is_content(w)]
+    if len(stems) >= 2:
+        keys = {"c" + KEY_VERSION + _h(f"{x} {y}") for x, y in itertools.pairwise(stems)}
+    elif stems:
+        keys = {"u" + KEY_VERSION + _h(stems[0])}
+    else:
+        keys = {"x" + KEY_VERSION + _h(text)}
+    return tuple(sorted(keys))
+
+
+class CandidateIndex:
+    """Inverted index key -> item ids, blocked by group (speaker) and searchable across groups.
+
+    ``query`` ranks hits by the number of shared keys (ties: lower id) and skips keys whose
+    posting list exceeds the cap, so a prolific speaker's boilerplate does not explode.
+    """
+
+    def __init__(
+        self,
+        block_cap: int = DEFAULT_BLOCK_CAP,
+        global_cap: int = DEFAULT_GLOBAL_CAP,
+    ) -> None:
+        self.block_cap = block_cap
+        self.global_cap = global_cap
+        self._block: dict[tuple[Hashable, str], list[int]] = defaultdict(list)
+        self._global: dict[str, list[int]] = defaultdict(list)
+        self._group: dict[int, Hashable] = {}
+        self._keys: dict[int, tuple[str, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def add(self, item_id: int, keys: Iterable[str], group: Hashable = None) -> None:
+        """Index ``item_id`` under ``keys`` in ``group`` (adding an id twice is ignored)."""
+        if item_id in self._keys:
+            return
+        ks = tuple(sorted(set(keys)))
+        self._keys[item_id] = ks
+        self._group[item_id] = group
+        for k in ks:
+            self._block[(group, k)].append(item_id)
+            self._global[k].append(item_id)
+
+    def keys_of(self, item_id: int) -> tuple[str, ...]:
+        return self._keys[item_id]
+
+    def query(
+        self,
+        keys: Iterable[str],
+        group: Hashable = None,
+        *,
+        same_group: bool = True,
+        limit: int = DEFAULT_LIMIT,
+        exclude: int | None = None,
+    ) -> list[tuple[int, int]]:
+        """Items sharing keys: (item_id, shared_key_count), best first.
+
+        ``same_group=True`` searches inside ``group`` (speaker blocking); ``False`` searches
+        the other groups only (conflicts: same words, different speaker).
+        """
+        counts: dict[int, int] = defaultdict(int)
+        for k in set(keys):
+            if same_group:
+                post = self._block.get((group, k), ())
+                if len(post) > self.block_cap:
+                    continue
+                for i in post:
+                    counts[i] += 1
+            else:
+                post = self._global.get(k, ())
+                if len(post) > self.global_cap:
+                    continue
+                for i in post:
+                    if self._group[i] != group:
+                        counts[i] += 1
+        counts.pop(exclude, None) if exclude is not None else None
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return ranked[:limit]

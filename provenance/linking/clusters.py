@@ -1,0 +1,231 @@
+"""Utterance clustering for one speaker, and canonical-variant choice.
+
+Only long, specific "full" variants may bridge: they are merged by union-find over strong
+edges (identical, minor edit, containment, shared specific anchor). Short or partial variants
+never bridge: each is attached to the single best cluster it is contained in / a minor edit
+of, so a fragment like "a card" cannot glue two different utterances together.
+Editor constraints win: must-links are merged first, cannot-links veto every merge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+
+from .compare import Comparison
+from .model import EditorConstraints, SourceInput, VariantInput
+from .normalise import is_content, normalise
+
+BRIDGE_MIN_WORDS = 8
+BRIDGE_MIN_CONTENT = 3
+REWORD_JACCARD = 45.0
+REWORD_WORD_RATIO = 60.0
+WEAK_EDGE_WINDOW = timedelta(days=7)
+FRAGMENT_WORDS = 5  # below this, a wording contained in two clusters is ambiguous
+_STRENGTH = {"identical": 4, "minor_edit": 3, "truncation": 2, "extension": 2}
+
+
+def is_bridge(v: VariantInput) -> bool:
+    """Long, specific full quotes are the only variants allowed to connect clusters."""
+    if v.kind != "full":
+        return False
+    toks = normalise(v.wording).split()
+    return len(toks) >= BRIDGE_MIN_WORDS and sum(map(is_content, toks)) >= BRIDGE_MIN_CONTENT
+
+
+def edge_strength(cmp: Comparison) -> int:
+    """0 = no same-utterance evidence; higher = stronger."""
+    s = _STRENGTH.get(cmp.relation, 0)
+    if s:
+        return s
+    if cmp.relation == "drift" and (cmp.anchor_ok or _reworded(cmp)):
+        return 1
+    return 0
+
+
+def _reworded(cmp: Comparison) -> bool:
+    """Same content words, restructured sentence (e.g. two translations of one remark)."""
+    s = cmp.scores
+    shared = s.get("shared_content", 0)
+    return (s.get("content_jaccard", 0) >= REWORD_JACCARD and shared >= 4) or (
+        s.get("word_ratio", 0) >= REWORD_WORD_RATIO and shared >= 3
+    )
+
+
+def _contained_strength(v: int, u: int, cmp: Comparison) -> int:
+    """Strength of "v belongs with u" when v is the newcomer (v contained in u, or edit)."""
+    rel = cmp.relation
+    if rel in ("identical", "minor_edit"):
+        return _STRENGTH[rel]
+    # relation is of the larger id relative to the smaller one
+    v_is_b = v > u
+    if (rel == "truncation" and v_is_b) or (rel == "extension" and not v_is_b):
+        return 2
+    if rel == "drift" and (cmp.anchor_ok or _reworded(cmp)):
+        return 1
+    return 0
+
+
+class _DSU:
+    """Union-find that refuses merges forbidden by cannot-link pairs."""
+
+    def __init__(self, ids: Iterable[int], cannot: Mapping[int, set[int]]) -> None:
+        self.parent = {i: i for i in ids}
+        self.members = {i: {i} for i in self.parent}
+        self.cannot = cannot
+
+    def find(self, x: int) -> int:
+        p = self.parent
+        while p[x] != x:
+            p[x] = p[p[x]]
+            x = p[x]
+        return x
+
+    def can_union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        small, big = sorted((self.members[ra], self.members[rb]), key=len)
+        return not any(self.cannot.get(x, set()) & big for x in small)
+
+    def union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        if not self.can_union(ra, rb):
+            return False
+        if ra > rb:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.members[ra] |= self.members.pop(rb)
+        return True
+
+
+def _close(a: tuple | None, b: tuple | None) -> bool:
+    """Do two (earliest, latest) date spans come within ``WEAK_EDGE_WINDOW``? Unknown = yes."""
+    if not a or not b or a[0] is None or b[0] is None:
+        return True
+    gap = max(a[0] - b[1], b[0] - a[1])
+    return gap <= WEAK_EDGE_WINDOW
+
+
+def cluster_speaker(
+    variants: list[VariantInput],
+    comparisons: Mapping[tuple[int, int], Comparison],
+    constraints: EditorConstraints = EditorConstraints(),
+    outlets: Mapping[int, int] | None = None,
+    spans: Mapping[int, tuple] | None = None,
+) -> list[list[int]]:
+    """Group one speaker's variants into utterances; returns sorted lists of variant ids.
+
+    ``comparisons`` maps (lower id, higher id) -> compare(lower wording, higher wording) for
+    the candidate pairs. ``outlets`` (variant id -> outlet count) breaks attachment ties.
+    ``spans`` (variant id -> (earliest, latest) publication) gates the weak evidence (shared
+    opening / reworded) to renderings published close together: a speaker re-using a sentence
+    frame weeks later is a new remark. A short fragment contained in several of the
+    speaker's clusters is ambiguous and stays on its own.
+    """
+    spans = spans or {}
+    ids = sorted(v.variant_id for v in variants)
+    idset = set(ids)
+    cannot: dict[int, set[int]] = {}
+    for pair in constraints.different_utterance:
+        if len(pair) == 2 and pair <= idset:
+            x, y = sorted(pair)
+            cannot.setdefault(x, set()).add(y)
+            cannot.setdefault(y, set()).add(x)
+    dsu = _DSU(ids, cannot)
+    for pair in sorted(tuple(sorted(p)) for p in constraints.same_utterance):
+        if len(pair) == 2 and set(pair) <= idset:
+            dsu.union(*pair)
+
+    by_id = {v.variant_id: v for v in variants}
+    bridge = {i for i in ids if is_bridge(by_id[i])}
+    neigh: dict[int, list[tuple[int, Comparison]]] = {i: [] for i in ids}
+    edges = []
+    for (a, b), cmp in comparisons.items():
+        if a not in idset or b not in idset:
+            continue
+        neigh[a].append((b, cmp))
+        neigh[b].append((a, cmp))
+        if a in bridge and b in bridge:
+            s = edge_strength(cmp)
+            if s == 1 and not _close(spans.get(a), spans.get(b)):
+                continue
+            if s:
+                edges.append((-s, -cmp.similarity, a, b))
+    for _, _, a, b in sorted(edges):
+        dsu.union(a, b)
+
+    placed = set(bridge)
+    outlets = outlets or {}
+    shorts = sorted(
+        (i for i in ids if i not in bridge),
+        key=lambda i: (-len(normalise(by_id[i].wording).split()), i),
+    )
+    for v in shorts:
+        best: tuple | None = None
+        strong_roots: set[int] = set()
+        for u, cmp in neigh[v]:
+            if u not in placed:
+                continue
+            s = _contained_strength(v, u, cmp)
+            if not s or (s == 1 and not _close(spans.get(u), spans.get(v))):
+                continue
+            root = dsu.find(u)
+            if s >= 2:
+                strong_roots.add(root)
+            key = (s, cmp.similarity, outlets.get(u, 0), -root)
+            if (best is None or key > best[0]) and dsu.can_union(v, root):
+                best = (key, root)
+        fragment = len(normalise(by_id[v].wording).split()) < FRAGMENT_WORDS
+        if best is not None and not (fragment and len(strong_roots) > 1):
+            dsu.union(v, best[1])
+        placed.add(v)
+
+    groups: dict[int, list[int]] = {}
+    for i in ids:
+        groups.setdefault(dsu.find(i), []).append(i)
+    return sorted(groups.values())
+
+
+def outlet_keys(v: VariantInput, sources: Mapping[int, SourceInput]) -> set[str]:
+    """Distinct outlets of a variant; a source with unknown outlet counts on its own."""
+    out = set()
+    for sid in v.source_ids:
+        s = sources.get(sid)
+        out.add(f"outlet:{s.outlet}" if s is not None and s.outlet else f"source:{sid}")
+    return out
+
+
+def earliest(v: VariantInput, sources: Mapping[int, SourceInput]) -> datetime | None:
+    dates = [s.published_at for sid in v.source_ids
+             if (s := sources.get(sid)) is not None and s.published_at is not None]
+    return min(dates) if dates else None
+
+
+def choose_canonical(
+    members: list[VariantInput],
+    sources: Mapping[int, SourceInput],
+    constraints: EditorConstraints = EditorConstraints(),
+) -> int:
+    """Editor choice wins; else most distinct outlets, earliest, longest, lowest id.
+
+    Variants an editor marked as misquotes are only chosen when nothing else is left.
+    """
+    chosen = sorted(m.variant_id for m in members if m.variant_id in constraints.canonical)
+    if chosen:
+        return chosen[0]
+    pool = [m for m in members if m.variant_id not in constraints.misquotes] or members
+
+    def key(m: VariantInput) -> tuple:
+        d = earliest(m, sources)
+        return (
+            -len(outlet_keys(m, sources)),
+            d is None,
+            d if d is not None else datetime.min,
+            -len(normalise(m.wording)),
+            m.variant_id,
+        )
+
+    return min(pool, key=key).variant_id

@@ -1,0 +1,85 @@
+"""Synthetic corpus: determinism, incremental == rebuild on it, and evaluation thresholds."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from bench.eval_linking import evaluate, truth_variants
+from bench.synth import Generator
+from provenance.linking import candidate_keys, link_new, normalise, plan_links
+
+
+def _digest(root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(root)).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("synth200")
+    Generator(200, 7).write(str(out))
+    return out
+
+
+def test_synth_is_deterministic_and_well_formed(corpus: Path, tmp_path: Path) -> None:
+    Generator(200, 7).write(str(tmp_path))
+    assert _digest(tmp_path) == _digest(corpus)
+    with open(corpus / "manifest.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 200
+    assert list(rows[0]) == ["path", "outlet", "title", "author", "url", "published_at"]
+    sizes = [os.path.getsize(corpus / r["path"]) for r in rows]
+    assert min(sizes) >= 1500 and max(sizes) <= 6000
+    truth = (corpus / "truth.jsonl").read_text(encoding="utf-8")
+    for kind in ("drift", "misattribution", "truncation", "translation", "scare_quote"):
+        assert kind in truth
+
+
+def test_synth_thresholds_n200(corpus: Path) -> None:
+    lab = truth_variants(str(corpus))
+    m = evaluate(lab, plan_links(lab.variants, lab.sources))
+    # Project targets (set for N=2000) for same-utterance and conflicts. Drift does not yet
+    # meet its target (recall 0.90 at precision 0.80; measured ~0.83-0.85 at ~0.63-0.67 on
+    # N=2000), so only a regression floor is asserted for it here.
+    assert m["same_precision"] >= 0.98
+    assert m["same_recall"] >= 0.95
+    assert m["conflict_recall"] >= 0.95
+    assert m["drift_recall"] >= 0.80
+    assert m["drift_precision"] >= 0.60
+
+
+def test_incremental_equals_rebuild_on_synth(corpus: Path) -> None:
+    lab = truth_variants(str(corpus))
+    full = plan_links(lab.variants, lab.sources)
+    want = {c.variant_ids for c in full.clusters}
+    stored = [v for v in lab.variants if v.variant_id % 3]
+    new = [v for v in lab.variants if not v.variant_id % 3]
+    by_key: dict[str, list] = {}
+    for v in stored:
+        for k in candidate_keys(normalise(v.wording)):
+            by_key.setdefault(k, []).append(v)
+
+    def lookup(keys: list[str]) -> list:
+        found = {}
+        for k in keys:
+            for v in by_key.get(k, ()):
+                found[v.variant_id] = v
+        return list(found.values())
+
+    inc = link_new(new, lookup, lab.sources)
+    got = {c.variant_ids for c in inc.clusters}
+    assert got <= want
+    covered = {v for c in got for v in c}
+    assert {v.variant_id for v in new} <= covered
+    # clusters outside the affected component are untouched, so stored ones + got == want
+    untouched = {c for c in want if not set(c) & covered}
+    assert untouched | got == want
