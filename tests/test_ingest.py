@@ -252,17 +252,17 @@ def test_interrupted_ingest_keeps_whole_sources_only(
     """Ctrl-C in the middle of a source: earlier sources stay whole, that one is absent."""
     import provenance.ingest as ingest_module
 
-    real = ingest_module.store_document
+    real = ingest_module.store_documents
     calls = {"n": 0}
 
-    def store_then_interrupt(session, document, meta, quotes, directory):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
-        result = real(session, document, meta, quotes, directory)
+    def store_then_interrupt(session, items, directory):  # type: ignore[no-untyped-def]
+        calls["n"] += 1  # one source per call: batch_size=1
+        result = real(session, items, directory)
         if calls["n"] == 3:
             raise KeyboardInterrupt  # after rows of source 3 were written, before commit
         return result
 
-    monkeypatch.setattr(ingest_module, "store_document", store_then_interrupt)
+    monkeypatch.setattr(ingest_module, "store_documents", store_then_interrupt)
     database = open_database(sqlite_url)
     with pytest.raises(KeyboardInterrupt):
         ingest(database, [SEEDS], batch_size=1)
@@ -277,7 +277,7 @@ def test_interrupted_ingest_keeps_whole_sources_only(
     assert paths == ["000", "001"]
     assert orphans == 0 and speakers >= 3
     # the next run picks up where it stopped
-    monkeypatch.setattr(ingest_module, "store_document", real)
+    monkeypatch.setattr(ingest_module, "store_documents", real)
     report = ingest(database, [SEEDS])
     assert report.summary()["sources_new"] == 3 and report.summary()["sources_unchanged"] == 2
     database.dispose()
@@ -298,3 +298,11 @@ def test_workers_give_the_same_result(tmp_path: Path) -> None:
         results.append((report.summary(), rows))
         database.dispose()
     assert results[0] == results[1]
+
+
+def test_a_url_is_not_a_path(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = cli(
+        capsys, "--db", sqlite_url, "ingest", "https://example.com/news/story.html", "--no-link"
+    )
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "not URLs" in err and "save the page" in err

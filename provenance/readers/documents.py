@@ -37,6 +37,9 @@ class Document:
     warnings: tuple[str, ...] = ()
 
 
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
 def iter_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
     """Yield article files: files as given, then each directory's articles walked in sorted order.
 
@@ -46,7 +49,15 @@ def iter_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
     are skipped. Each file is yielded once even if named twice. Every given path is checked
     before the first file is yielded: one that does not exist raises InputError.
     """
-    given = [Path(p) for p in paths]
+    given = []
+    for value in paths:
+        if isinstance(value, str) and _URL.match(value):
+            raise InputError(
+                f"{value}: provenance reads local files, not URLs",
+                fix="save the page as .html (or its text as .txt) and pass that file; "
+                "give the address with --url",
+            )
+        given.append(Path(value))
     for path in given:  # all checked before the first yield: a typo must not half-ingest
         _check_exists(path)
     seen: set[Path] = set()
