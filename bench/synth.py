@@ -28,24 +28,134 @@ from datetime import datetime, timedelta
 
 # --------------------------------------------------------------------------- vocabulary
 FIRST = [
-    "Amara", "Bogdan", "Celia", "Dario", "Elin", "Farid", "Greta", "Hollis", "Ines", "Jorund",
-    "Kaveh", "Lidia", "Mateo", "Nadia", "Orrin", "Petra", "Quill", "Rosalind", "Soren",
-    "Talia", "Ulric", "Vesna", "Wendel", "Xenia", "Yusuf", "Zora", "Anselm", "Brisa", "Cosmo",
-    "Delphine", "Emeric", "Fenna", "Gideon", "Hana", "Ivo", "Jessamy", "Kellan", "Liesel",
-    "Marek", "Noor", "Oswin", "Priya", "Radek", "Selma", "Tobias", "Una", "Viggo", "Willa",
-    "Yara", "Zeno", "Adaeze", "Bastien", "Corin", "Dagny", "Eamon", "Florin", "Gunnhild",
-    "Haskel", "Isolde", "Jovan", "Kirra", "Leopold", "Mireille", "Nikos", "Odalys", "Pascal",
-    "Rhiannon", "Stellan", "Thessaly", "Uriel", "Valko",
+    "Amara",
+    "Bogdan",
+    "Celia",
+    "Dario",
+    "Elin",
+    "Farid",
+    "Greta",
+    "Hollis",
+    "Ines",
+    "Jorund",
+    "Kaveh",
+    "Lidia",
+    "Mateo",
+    "Nadia",
+    "Orrin",
+    "Petra",
+    "Quill",
+    "Rosalind",
+    "Soren",
+    "Talia",
+    "Ulric",
+    "Vesna",
+    "Wendel",
+    "Xenia",
+    "Yusuf",
+    "Zora",
+    "Anselm",
+    "Brisa",
+    "Cosmo",
+    "Delphine",
+    "Emeric",
+    "Fenna",
+    "Gideon",
+    "Hana",
+    "Ivo",
+    "Jessamy",
+    "Kellan",
+    "Liesel",
+    "Marek",
+    "Noor",
+    "Oswin",
+    "Priya",
+    "Radek",
+    "Selma",
+    "Tobias",
+    "Una",
+    "Viggo",
+    "Willa",
+    "Yara",
+    "Zeno",
+    "Adaeze",
+    "Bastien",
+    "Corin",
+    "Dagny",
+    "Eamon",
+    "Florin",
+    "Gunnhild",
+    "Haskel",
+    "Isolde",
+    "Jovan",
+    "Kirra",
+    "Leopold",
+    "Mireille",
+    "Nikos",
+    "Odalys",
+    "Pascal",
+    "Rhiannon",
+    "Stellan",
+    "Thessaly",
+    "Uriel",
+    "Valko",
 ]
 LAST = [
-    "Arkwright", "Belov", "Castellane", "Drummond", "Eskildsen", "Farrow", "Galloway",
-    "Hartigan", "Ibsenholt", "Jankowski", "Kestrel", "Lindqvist", "Marchetti", "Norrington",
-    "Okonkwo", "Pemberton", "Quarrie", "Rasmusson", "Szabo", "Thornquist", "Underhill",
-    "Vanterpool", "Whitcombe", "Yarrowby", "Zelinsky", "Abernathy", "Brightwater", "Corvino",
-    "Delacroixe", "Ellingham", "Fairbairn", "Gravesend", "Holloway", "Iverholt", "Jessop",
-    "Kingsley-Moor", "Lowenthal", "Mavrikis", "Northcote", "Oyelaran", "Prestwick",
-    "Ravensworth", "Stroud", "Tavernier", "Umberfield", "Valcourt", "Wexley", "Yelverton",
-    "Zamora", "Ashdown", "Blackwood", "Carrow", "Dunmore", "Everleigh", "Fenwick",
+    "Arkwright",
+    "Belov",
+    "Castellane",
+    "Drummond",
+    "Eskildsen",
+    "Farrow",
+    "Galloway",
+    "Hartigan",
+    "Ibsenholt",
+    "Jankowski",
+    "Kestrel",
+    "Lindqvist",
+    "Marchetti",
+    "Norrington",
+    "Okonkwo",
+    "Pemberton",
+    "Quarrie",
+    "Rasmusson",
+    "Szabo",
+    "Thornquist",
+    "Underhill",
+    "Vanterpool",
+    "Whitcombe",
+    "Yarrowby",
+    "Zelinsky",
+    "Abernathy",
+    "Brightwater",
+    "Corvino",
+    "Delacroixe",
+    "Ellingham",
+    "Fairbairn",
+    "Gravesend",
+    "Holloway",
+    "Iverholt",
+    "Jessop",
+    "Kingsley-Moor",
+    "Lowenthal",
+    "Mavrikis",
+    "Northcote",
+    "Oyelaran",
+    "Prestwick",
+    "Ravensworth",
+    "Stroud",
+    "Tavernier",
+    "Umberfield",
+    "Valcourt",
+    "Wexley",
+    "Yelverton",
+    "Zamora",
+    "Ashdown",
+    "Blackwood",
+    "Carrow",
+    "Dunmore",
+    "Everleigh",
+    "Fenwick",
 ]
 TITLES = """finance minister|trade envoy|central bank governor|chief strategist|senior analyst|
 union leader|mayor|port authority chair|energy minister|spokesperson|chief economist|
@@ -66,165 +176,299 @@ Harrow Hill Herald|Atlas Market Brief""".replace("\n", "").split("|")
 _PLACE_BASE = """Varrow|Tessaly|Ostmark|Norhaven|Pellucid Bay|Saltmere|Greyfen|Kelmscot|Brenmoor|
 Halvard|Ardent Ridge|Lowmarsh|Quillon|Corvane|Meridel|Ashgrove|Copperfield|Tidewater|
 Juniper Sound|Falkreach|Oldcastle Reach|Wendmoor|Stavanholm|Ibrida""".replace("\n", "").split("|")
-PLACES = _PLACE_BASE + [f"{a}{b}" for a in ("Ael", "Brom", "Cald", "Dun", "Eris", "Fost", "Gral",
-                                             "Hesk", "Istr", "Jarn", "Kov", "Lum")
-                        for b in ("mouth", "ford", "gate", "haven", "wick", "stead", "moor")]
+PLACES = _PLACE_BASE + [
+    f"{a}{b}"
+    for a in (
+        "Ael",
+        "Brom",
+        "Cald",
+        "Dun",
+        "Eris",
+        "Fost",
+        "Gral",
+        "Hesk",
+        "Istr",
+        "Jarn",
+        "Kov",
+        "Lum",
+    )
+    for b in ("mouth", "ford", "gate", "haven", "wick", "stead", "moor")
+]
 
 # Slot vocabularies: (word, synonym). Rewordings swap to the synonym.
 NOUNS = [
-    ("tariff plan", "levy scheme"), ("pension reform", "retirement overhaul"),
-    ("bond holdings", "debt reserves"), ("port expansion", "harbour enlargement"),
-    ("wage agreement", "pay settlement"), ("energy subsidy", "fuel support"),
-    ("fishing quota", "catch allowance"), ("housing levy", "property charge"),
-    ("rail contract", "railway deal"), ("water tariff", "water charge"),
-    ("budget rule", "spending limit"), ("export licence", "shipping permit"),
-    ("grain reserve", "cereal stockpile"), ("currency peg", "exchange anchor"),
-    ("mining permit", "extraction licence"), ("ferry service", "boat link"),
-    ("tax rebate", "tax refund"), ("climate target", "emissions goal"),
-    ("hospital budget", "clinic funding"), ("bridge project", "crossing scheme"),
-    ("steel quota", "metal allocation"), ("audit report", "inspection review"),
-    ("rescue package", "bailout plan"), ("trade surplus", "export excess"),
-    ("data law", "information statute"), ("toll road", "paid highway"),
-    ("strike fund", "walkout reserve"), ("credit line", "lending facility"),
-    ("merger bid", "takeover offer"), ("drought plan", "dry season strategy"),
-    ("canal upgrade", "waterway renewal"), ("vaccine order", "immunisation purchase"),
-    ("fuel duty", "petrol tax"), ("rent freeze", "rent cap"),
-    ("border checks", "frontier controls"), ("shipping lane", "sea route"),
+    ("tariff plan", "levy scheme"),
+    ("pension reform", "retirement overhaul"),
+    ("bond holdings", "debt reserves"),
+    ("port expansion", "harbour enlargement"),
+    ("wage agreement", "pay settlement"),
+    ("energy subsidy", "fuel support"),
+    ("fishing quota", "catch allowance"),
+    ("housing levy", "property charge"),
+    ("rail contract", "railway deal"),
+    ("water tariff", "water charge"),
+    ("budget rule", "spending limit"),
+    ("export licence", "shipping permit"),
+    ("grain reserve", "cereal stockpile"),
+    ("currency peg", "exchange anchor"),
+    ("mining permit", "extraction licence"),
+    ("ferry service", "boat link"),
+    ("tax rebate", "tax refund"),
+    ("climate target", "emissions goal"),
+    ("hospital budget", "clinic funding"),
+    ("bridge project", "crossing scheme"),
+    ("steel quota", "metal allocation"),
+    ("audit report", "inspection review"),
+    ("rescue package", "bailout plan"),
+    ("trade surplus", "export excess"),
+    ("data law", "information statute"),
+    ("toll road", "paid highway"),
+    ("strike fund", "walkout reserve"),
+    ("credit line", "lending facility"),
+    ("merger bid", "takeover offer"),
+    ("drought plan", "dry season strategy"),
+    ("canal upgrade", "waterway renewal"),
+    ("vaccine order", "immunisation purchase"),
+    ("fuel duty", "petrol tax"),
+    ("rent freeze", "rent cap"),
+    ("border checks", "frontier controls"),
+    ("shipping lane", "sea route"),
 ]
 VERBS = [
-    ("undermines", "weakens"), ("threatens", "endangers"), ("ignores", "disregards"),
-    ("punishes", "penalises"), ("protects", "shields"), ("rewards", "benefits"),
-    ("delays", "postpones"), ("distorts", "skews"), ("strengthens", "reinforces"),
-    ("squeezes", "pressures"), ("betrays", "abandons"), ("exposes", "leaves open"),
-    ("cripples", "paralyses"), ("sustains", "supports"), ("erodes", "wears down"),
+    ("undermines", "weakens"),
+    ("threatens", "endangers"),
+    ("ignores", "disregards"),
+    ("punishes", "penalises"),
+    ("protects", "shields"),
+    ("rewards", "benefits"),
+    ("delays", "postpones"),
+    ("distorts", "skews"),
+    ("strengthens", "reinforces"),
+    ("squeezes", "pressures"),
+    ("betrays", "abandons"),
+    ("exposes", "leaves open"),
+    ("cripples", "paralyses"),
+    ("sustains", "supports"),
+    ("erodes", "wears down"),
 ]
 GROUPS = [
-    ("our workers", "our employees"), ("small farmers", "smallholders"),
-    ("young families", "new parents"), ("local traders", "neighbourhood merchants"),
-    ("coastal towns", "seaside communities"), ("pensioners", "retirees"),
-    ("exporters", "overseas sellers"), ("taxpayers", "citizens who pay taxes"),
-    ("dock crews", "harbour workers"), ("students", "young learners"),
-    ("nurses", "care staff"), ("miners", "pit workers"), ("savers", "depositors"),
-    ("fishermen", "fishing crews"), ("tenants", "renters"), ("drivers", "motorists"),
+    ("our workers", "our employees"),
+    ("small farmers", "smallholders"),
+    ("young families", "new parents"),
+    ("local traders", "neighbourhood merchants"),
+    ("coastal towns", "seaside communities"),
+    ("pensioners", "retirees"),
+    ("exporters", "overseas sellers"),
+    ("taxpayers", "citizens who pay taxes"),
+    ("dock crews", "harbour workers"),
+    ("students", "young learners"),
+    ("nurses", "care staff"),
+    ("miners", "pit workers"),
+    ("savers", "depositors"),
+    ("fishermen", "fishing crews"),
+    ("tenants", "renters"),
+    ("drivers", "motorists"),
 ]
 ADJS = [
-    ("reckless", "irresponsible"), ("naive", "gullible"), ("dangerous", "hazardous"),
-    ("unacceptable", "intolerable"), ("premature", "hasty"), ("brutal", "savage"),
-    ("fragile", "delicate"), ("historic", "landmark"), ("modest", "limited"),
-    ("serious", "grave"), ("costly", "expensive"), ("unfair", "unjust"),
-    ("clumsy", "awkward"), ("bold", "daring"), ("vague", "unclear"),
+    ("reckless", "irresponsible"),
+    ("naive", "gullible"),
+    ("dangerous", "hazardous"),
+    ("unacceptable", "intolerable"),
+    ("premature", "hasty"),
+    ("brutal", "savage"),
+    ("fragile", "delicate"),
+    ("historic", "landmark"),
+    ("modest", "limited"),
+    ("serious", "grave"),
+    ("costly", "expensive"),
+    ("unfair", "unjust"),
+    ("clumsy", "awkward"),
+    ("bold", "daring"),
+    ("vague", "unclear"),
 ]
 IMAGES = [
-    ("a street fight", "a brawl in the alley"), ("a card on the table", "a chip in play"),
-    ("a slow leak", "a gradual drain"), ("a line in the sand", "a red line"),
-    ("a house of cards", "a flimsy tower"), ("a loaded weapon", "a primed instrument"),
-    ("an open door", "an unlocked gate"), ("a storm at sea", "a tempest offshore"),
-    ("a game of chicken", "a contest of nerves"), ("a ticking clock", "a running timer"),
-    ("a poisoned chalice", "a tainted gift"), ("a sinking ship", "a foundering vessel"),
-    ("a blank cheque", "an unlimited mandate"), ("a dead end", "a blind alley"),
+    ("a street fight", "a brawl in the alley"),
+    ("a card on the table", "a chip in play"),
+    ("a slow leak", "a gradual drain"),
+    ("a line in the sand", "a red line"),
+    ("a house of cards", "a flimsy tower"),
+    ("a loaded weapon", "a primed instrument"),
+    ("an open door", "an unlocked gate"),
+    ("a storm at sea", "a tempest offshore"),
+    ("a game of chicken", "a contest of nerves"),
+    ("a ticking clock", "a running timer"),
+    ("a poisoned chalice", "a tainted gift"),
+    ("a sinking ship", "a foundering vessel"),
+    ("a blank cheque", "an unlimited mandate"),
+    ("a dead end", "a blind alley"),
 ]
-TIMES = [("this week", "in the coming days"), ("before the summer", "ahead of summer"),
-         ("by the end of the year", "before the year is out"), ("next month", "within weeks"),
-         ("right now", "at this moment"), ("for a decade", "for ten years")]
+TIMES = [
+    ("this week", "in the coming days"),
+    ("before the summer", "ahead of summer"),
+    ("by the end of the year", "before the year is out"),
+    ("next month", "within weeks"),
+    ("right now", "at this moment"),
+    ("for a decade", "for ten years"),
+]
 
 # Sentence templates: (original form, translation-like form, paraphrase-drift form).
 # Slots: {N} noun, {V} verb, {G} group, {A} adjective, {I} image, {P} place, {T} time,
 # {X} number. Forms share slots; rewordings also swap slot words for synonyms.
 TEMPLATES = [
-    ("This is {I}. Walking away from the {N} now would be both {A} and costly for {G}.",
-     "This is {I}. To walk away from the {N} at this point is {A} and expensive for {G}.",
-     "What we are seeing resembles {I}; abandoning the {N} hurts {G} and is {A}."),
-    ("We will not accept any {N} that {V} {G}.",
-     "Any {N} which {V} {G} is not something we can accept.",
-     "A {N} that {V} {G} has no chance of our approval."),
-    ("The {N} exists as an option for {P}, but whether we use it is a {A} decision.",
-     "The {N} exists as an option for {P}. Whether or not we use it is a {A} question.",
-     "Having the {N} available to {P} matters; using it is another, {A} matter entirely."),
-    ("Nobody in {P} voted for a {N} that {V} {G}.",
-     "The people of {P} did not vote for a {N} which {V} {G}.",
-     "Voters across {P} never asked for such a {N}; it {V} {G}."),
-    ("I don't think the {N} is {A}, and I won't pretend otherwise {T}.",
-     "I do not believe the {N} is {A}, and I will not say otherwise {T}.",
-     "Calling the {N} {A} would be wrong, and I refuse to fake it {T}."),
-    ("Frankly, the {N} {V} {G} and everyone in {P} knows it.",
-     "To be frank, the {N} {V} {G}, and all of {P} is aware.",
-     "It is obvious across {P} that this {N} {V} {G}."),
-    ("We've spent {X} months on the {N}, and it's still {A}.",
-     "We have spent {X} months on the {N} and it remains {A}.",
-     "After {X} months of effort the {N} looks {A} to me."),
-    ("If the {N} passes {T}, {G} will pay the price for years.",
-     "Should the {N} pass {T}, it is {G} who will pay for years.",
-     "{G} would be left paying for years once the {N} goes through."),
-    ("The {N} is {I}, and pretending otherwise is {A}.",
-     "The {N} amounts to {I}; to pretend otherwise is {A}.",
-     "Treating the {N} as anything but {I} strikes me as {A}."),
-    ("Our message to {P} is simple: the {N} must protect {G} first.",
-     "Our message to {P} is a simple one. The {N} has to put {G} first.",
-     "{P} should understand that {G} come before any {N}."),
-    ("There's no version of the {N} that works without {G}.",
-     "There is no form of the {N} that can function without {G}.",
-     "Without {G} on board, the {N} simply collapses."),
-    ("The numbers on the {N} don't add up, and {X} percent of {G} already see that.",
-     "The figures for the {N} do not add up; already {X} percent of {G} can see it.",
-     "Already {X} percent of {G} recognise the arithmetic of the {N} is broken."),
-    ("We're asking for a {A} pause on the {N} until {P} has answers.",
-     "We are requesting a {A} pause on the {N} until there are answers for {P}.",
-     "Freezing the {N} for a while is wise until {P} learns more."),
-    ("Let me be clear, the {N} {V} {G} and we will fight it {T}.",
-     "I want to be clear. The {N} {V} {G}, and we will oppose it {T}.",
-     "We intend to resist the {N} {T} because it {V} {G}."),
-    ("The mere mention of the {N} changes the negotiation with {P} for {G}.",
-     "Just mentioning the {N} alters the talks with {P} for {G}.",
-     "Raising the {N} at all shifts the bargaining with {P} on behalf of {G}."),
-    ("Showing the {N} is enough; {G} understand what's at stake {T}.",
-     "Showing the {N} is sufficient, because {G} understand the stakes {T}.",
-     "Displaying the {N} suffices since {G} grasp the risks {T}."),
-    ("A {A} {N} today means a {A} future for {G} in {P}.",
-     "A {A} {N} now will mean a {A} future for {G} across {P}.",
-     "Today's {N} looks {A}, and {G} in {P} will feel it later."),
-    ("Every promise about the {N} has been broken, and {G} are tired of waiting {T}.",
-     "Each promise made on the {N} was broken, and {G} have grown tired of waiting {T}.",
-     "{G} have lost patience {T} after so many failed pledges on the {N}."),
-    ("I warned the cabinet in {P} that the {N} would backfire on {G}.",
-     "I told the cabinet in {P} that the {N} would backfire against {G}.",
-     "My warning to ministers in {P} was that {G} would suffer from the {N}."),
-    ("Calling the {N} {A} is generous; I'd call it a gift to speculators in {P}.",
-     "To call the {N} {A} is generous. I would call it a present for speculators in {P}.",
-     "Speculators in {P} are the real winners of the {N}, which is worse than {A}."),
-    ("The {N} was written by people who have never met {G} in {P}.",
-     "People who never met {G} in {P} wrote the {N}.",
-     "Whoever drafted the {N} clearly knows nothing about {G} in {P}."),
-    ("We can negotiate on the {N}, but we cannot negotiate on dignity for {G}.",
-     "On the {N} we can negotiate; on the dignity of {G} we cannot.",
-     "Dignity for {G} is not up for bargaining, whatever happens to the {N}."),
-    ("My door is open to anyone in {P} who wants to fix the {N} {T}.",
-     "My door remains open to anybody in {P} wishing to repair the {N} {T}.",
-     "Anyone from {P} with ideas for mending the {N} can come and see me {T}."),
-    ("The {N} has become {I}, and {G} deserve better than that.",
-     "The {N} turned into {I}; {G} deserve something better.",
-     "{G} are owed more than the {N}, which now looks like {I}."),
-    ("Nobody in {P} should be surprised that the {N} stalled, because {G} saw it coming {T}.",
-     "No one in {P} should be surprised the {N} stalled. {G} saw it coming {T}.",
-     "The stalling of the {N} was predictable for {G} across {P}."),
-    ("Investors in {P} read the {N} as a signal, and the signal is {A}.",
-     "Investors in {P} take the {N} as a signal, and that signal is {A}.",
-     "Markets in {P} interpret the {N} as a {A} message."),
-    ("I will personally ask for an inquiry into the {N} {T}.",
-     "I will ask in person for an investigation into the {N} {T}.",
-     "An investigation of the {N} is something I will demand {T}."),
-    ("What {G} need from the {N} is certainty, not slogans.",
-     "What {G} require from the {N} is certainty rather than slogans.",
-     "Slogans about the {N} do nothing; {G} want certainty."),
-    ("We haven't decided on the {N}, and we won't be rushed by anyone {T}.",
-     "We have not decided on the {N} and will not be hurried by anybody {T}.",
-     "No decision on the {N} exists yet; nobody will hurry us {T}."),
+    (
+        "This is {I}. Walking away from the {N} now would be both {A} and costly for {G}.",
+        "This is {I}. To walk away from the {N} at this point is {A} and expensive for {G}.",
+        "What we are seeing resembles {I}; abandoning the {N} hurts {G} and is {A}.",
+    ),
+    (
+        "We will not accept any {N} that {V} {G}.",
+        "Any {N} which {V} {G} is not something we can accept.",
+        "A {N} that {V} {G} has no chance of our approval.",
+    ),
+    (
+        "The {N} exists as an option for {P}, but whether we use it is a {A} decision.",
+        "The {N} exists as an option for {P}. Whether or not we use it is a {A} question.",
+        "Having the {N} available to {P} matters; using it is another, {A} matter entirely.",
+    ),
+    (
+        "Nobody in {P} voted for a {N} that {V} {G}.",
+        "The people of {P} did not vote for a {N} which {V} {G}.",
+        "Voters across {P} never asked for such a {N}; it {V} {G}.",
+    ),
+    (
+        "I don't think the {N} is {A}, and I won't pretend otherwise {T}.",
+        "I do not believe the {N} is {A}, and I will not say otherwise {T}.",
+        "Calling the {N} {A} would be wrong, and I refuse to fake it {T}.",
+    ),
+    (
+        "Frankly, the {N} {V} {G} and everyone in {P} knows it.",
+        "To be frank, the {N} {V} {G}, and all of {P} is aware.",
+        "It is obvious across {P} that this {N} {V} {G}.",
+    ),
+    (
+        "We've spent {X} months on the {N}, and it's still {A}.",
+        "We have spent {X} months on the {N} and it remains {A}.",
+        "After {X} months of effort the {N} looks {A} to me.",
+    ),
+    (
+        "If the {N} passes {T}, {G} will pay the price for years.",
+        "Should the {N} pass {T}, it is {G} who will pay for years.",
+        "{G} would be left paying for years once the {N} goes through.",
+    ),
+    (
+        "The {N} is {I}, and pretending otherwise is {A}.",
+        "The {N} amounts to {I}; to pretend otherwise is {A}.",
+        "Treating the {N} as anything but {I} strikes me as {A}.",
+    ),
+    (
+        "Our message to {P} is simple: the {N} must protect {G} first.",
+        "Our message to {P} is a simple one. The {N} has to put {G} first.",
+        "{P} should understand that {G} come before any {N}.",
+    ),
+    (
+        "There's no version of the {N} that works without {G}.",
+        "There is no form of the {N} that can function without {G}.",
+        "Without {G} on board, the {N} simply collapses.",
+    ),
+    (
+        "The numbers on the {N} don't add up, and {X} percent of {G} already see that.",
+        "The figures for the {N} do not add up; already {X} percent of {G} can see it.",
+        "Already {X} percent of {G} recognise the arithmetic of the {N} is broken.",
+    ),
+    (
+        "We're asking for a {A} pause on the {N} until {P} has answers.",
+        "We are requesting a {A} pause on the {N} until there are answers for {P}.",
+        "Freezing the {N} for a while is wise until {P} learns more.",
+    ),
+    (
+        "Let me be clear, the {N} {V} {G} and we will fight it {T}.",
+        "I want to be clear. The {N} {V} {G}, and we will oppose it {T}.",
+        "We intend to resist the {N} {T} because it {V} {G}.",
+    ),
+    (
+        "The mere mention of the {N} changes the negotiation with {P} for {G}.",
+        "Just mentioning the {N} alters the talks with {P} for {G}.",
+        "Raising the {N} at all shifts the bargaining with {P} on behalf of {G}.",
+    ),
+    (
+        "Showing the {N} is enough; {G} understand what's at stake {T}.",
+        "Showing the {N} is sufficient, because {G} understand the stakes {T}.",
+        "Displaying the {N} suffices since {G} grasp the risks {T}.",
+    ),
+    (
+        "A {A} {N} today means a {A} future for {G} in {P}.",
+        "A {A} {N} now will mean a {A} future for {G} across {P}.",
+        "Today's {N} looks {A}, and {G} in {P} will feel it later.",
+    ),
+    (
+        "Every promise about the {N} has been broken, and {G} are tired of waiting {T}.",
+        "Each promise made on the {N} was broken, and {G} have grown tired of waiting {T}.",
+        "{G} have lost patience {T} after so many failed pledges on the {N}.",
+    ),
+    (
+        "I warned the cabinet in {P} that the {N} would backfire on {G}.",
+        "I told the cabinet in {P} that the {N} would backfire against {G}.",
+        "My warning to ministers in {P} was that {G} would suffer from the {N}.",
+    ),
+    (
+        "Calling the {N} {A} is generous; I'd call it a gift to speculators in {P}.",
+        "To call the {N} {A} is generous. I would call it a present for speculators in {P}.",
+        "Speculators in {P} are the real winners of the {N}, which is worse than {A}.",
+    ),
+    (
+        "The {N} was written by people who have never met {G} in {P}.",
+        "People who never met {G} in {P} wrote the {N}.",
+        "Whoever drafted the {N} clearly knows nothing about {G} in {P}.",
+    ),
+    (
+        "We can negotiate on the {N}, but we cannot negotiate on dignity for {G}.",
+        "On the {N} we can negotiate; on the dignity of {G} we cannot.",
+        "Dignity for {G} is not up for bargaining, whatever happens to the {N}.",
+    ),
+    (
+        "My door is open to anyone in {P} who wants to fix the {N} {T}.",
+        "My door remains open to anybody in {P} wishing to repair the {N} {T}.",
+        "Anyone from {P} with ideas for mending the {N} can come and see me {T}.",
+    ),
+    (
+        "The {N} has become {I}, and {G} deserve better than that.",
+        "The {N} turned into {I}; {G} deserve something better.",
+        "{G} are owed more than the {N}, which now looks like {I}.",
+    ),
+    (
+        "Nobody in {P} should be surprised that the {N} stalled, because {G} saw it coming {T}.",
+        "No one in {P} should be surprised the {N} stalled. {G} saw it coming {T}.",
+        "The stalling of the {N} was predictable for {G} across {P}.",
+    ),
+    (
+        "Investors in {P} read the {N} as a signal, and the signal is {A}.",
+        "Investors in {P} take the {N} as a signal, and that signal is {A}.",
+        "Markets in {P} interpret the {N} as a {A} message.",
+    ),
+    (
+        "I will personally ask for an inquiry into the {N} {T}.",
+        "I will ask in person for an investigation into the {N} {T}.",
+        "An investigation of the {N} is something I will demand {T}.",
+    ),
+    (
+        "What {G} need from the {N} is certainty, not slogans.",
+        "What {G} require from the {N} is certainty rather than slogans.",
+        "Slogans about the {N} do nothing; {G} want certainty.",
+    ),
+    (
+        "We haven't decided on the {N}, and we won't be rushed by anyone {T}.",
+        "We have not decided on the {N} and will not be hurried by anybody {T}.",
+        "No decision on the {N} exists yet; nobody will hurry us {T}.",
+    ),
 ]
 EXTRAS = [  # a further sentence of the same remark, quoted only by some outlets
-    "That is the whole point of the {N} for {G}.", "Everyone in {P} understands that {T}.",
+    "That is the whole point of the {N} for {G}.",
+    "Everyone in {P} understands that {T}.",
     "We said as much to our partners in {P} about the {N}.",
     "It is not a threat to {G}, it is a fact.",
     "The markets in {P} will draw their own conclusions.",
-    "History will judge how {P} treated {G}.", "We are prepared for every outcome on the {N}.",
+    "History will judge how {P} treated {G}.",
+    "We are prepared for every outcome on the {N}.",
     "I have told the committee in {P} the same thing about {G}.",
 ]
 FILLER = [
@@ -278,16 +522,27 @@ FILLER = [
     "Local councils in {P} have asked for emergency funding to cope with the fallout.",
 ]
 HEADLINES = [
-    "{P} braces for fight over {N}", "Tensions rise as {N} talks stall in {P}",
-    "What the {N} means for {P}", "{S} draws a line on the {N}",
-    "Inside the battle over the {N}", "{P}: the {N} explained",
-    "Markets watch {P} as {N} debate heats up", "{S} speaks out on {N}",
+    "{P} braces for fight over {N}",
+    "Tensions rise as {N} talks stall in {P}",
+    "What the {N} means for {P}",
+    "{S} draws a line on the {N}",
+    "Inside the battle over the {N}",
+    "{P}: the {N} explained",
+    "Markets watch {P} as {N} debate heats up",
+    "{S} speaks out on {N}",
 ]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 MUTATIONS = [  # (name, weight) for one quote occurrence
-    ("exact", 40), ("punctuation", 16), ("truncation", 11), ("extension", 5), ("word_swap", 8),
-    ("reorder", 4), ("translation", 6), ("partial", 6), ("scare_quote", 2),
+    ("exact", 40),
+    ("punctuation", 16),
+    ("truncation", 11),
+    ("extension", 5),
+    ("word_swap", 8),
+    ("reorder", 4),
+    ("translation", 6),
+    ("partial", 6),
+    ("scare_quote", 2),
 ]
 _MUT_NAMES = [m for m, _ in MUTATIONS]
 RECENT_TEMPLATES = 20  # a speaker does not reuse a sentence shape within this many sentences
@@ -342,8 +597,13 @@ def _fill(form: str, slots: dict[str, int], swap: set[str], place: str, num: int
     return out[0].upper() + out[1:]
 
 
-def _render(u: Utterance, ev: Event, form: int = 0, swap_all: bool = False,
-            swap_some: set[str] | None = None) -> list[str]:
+def _render(
+    u: Utterance,
+    ev: Event,
+    form: int = 0,
+    swap_all: bool = False,
+    swap_some: set[str] | None = None,
+) -> list[str]:
     sents = []
     for t, slots in zip(u.templates, u.slots, strict=True):
         swap = set(_VOCAB) if swap_all else (swap_some or set())
@@ -394,8 +654,9 @@ class Generator:
                 cast.add(rng.choice(self.prolific))
             while len(cast) < cast_size:
                 cast.add(rng.randrange(len(self.prolific), n_speakers))
-            ev = Event(e, rng.randrange(days), rng.choice(PLACES), rng.randrange(len(NOUNS)),
-                       sorted(cast))
+            ev = Event(
+                e, rng.randrange(days), rng.choice(PLACES), rng.randrange(len(NOUNS)), sorted(cast)
+            )
             used: set[int] = set()  # two people at one event do not say the same sentence
             for sp in ev.cast:
                 k = rng.choices([1, 2, 3], [55, 33, 12])[0]
@@ -403,10 +664,11 @@ class Generator:
                 ev.utterances[sp] = []
                 for j in range(k):
                     n_sent = rng.choices([1, 2], [45, 55])[0]
-                    ts = tids[j * 2:j * 2 + n_sent]
+                    ts = tids[j * 2 : j * 2 + n_sent]
                     slots = [self._slots(ev) for _ in ts]
-                    u = Utterance(len(self.utterances), sp, e, slots, ts,
-                                  rng.randrange(len(EXTRAS)))
+                    u = Utterance(
+                        len(self.utterances), sp, e, slots, ts, rng.randrange(len(EXTRAS))
+                    )
                     u.text = " ".join(_render(u, ev))
                     self.utterances.append(u)
                     ev.utterances[sp].append(u.uid)
@@ -423,8 +685,11 @@ class Generator:
         recent = self._queues.setdefault(sp, [])
         out: list[int] = []
         for _ in range(n):
-            pool = [t for t in range(len(TEMPLATES))
-                    if t not in used and t not in out and t not in recent]
+            pool = [
+                t
+                for t in range(len(TEMPLATES))
+                if t not in used and t not in out and t not in recent
+            ]
             if not pool:
                 pool = [t for t in range(len(TEMPLATES)) if t not in out]
             t = self.rng.choice(pool)
@@ -437,9 +702,15 @@ class Generator:
     def _slots(self, ev: Event) -> dict[str, int]:
         r = self.rng
         noun = ev.noun if r.random() < 0.5 else r.randrange(len(NOUNS))
-        return {"N": noun, "V": r.randrange(len(VERBS)), "G": r.randrange(len(GROUPS)),
-                "A": r.randrange(len(ADJS)), "I": r.randrange(len(IMAGES)),
-                "T": r.randrange(len(TIMES)), "X": r.randint(3, 48)}
+        return {
+            "N": noun,
+            "V": r.randrange(len(VERBS)),
+            "G": r.randrange(len(GROUPS)),
+            "A": r.randrange(len(ADJS)),
+            "I": r.randrange(len(IMAGES)),
+            "T": r.randrange(len(TIMES)),
+            "X": r.randint(3, 48),
+        }
 
     # ------------------------------------------------------------------ quote wording
     def _wording(self, u: Utterance, ev: Event, mutation: str) -> tuple[str, str, str]:
@@ -461,8 +732,11 @@ class Generator:
             extra = _fill(EXTRAS[u.extra], u.slots[-1], set(), ev.place, 0)
             return base + " " + extra, "full", mutation
         if mutation == "word_swap":
-            keys = [k for k in ("V", "A", "G", "T") if any(
-                "{" + k + "}" in TEMPLATES[t][0] for t in u.templates)]
+            keys = [
+                k
+                for k in ("V", "A", "G", "T")
+                if any("{" + k + "}" in TEMPLATES[t][0] for t in u.templates)
+            ]
             if not keys:
                 return base, "full", "exact"
             swap = {rng.choice(keys)}
@@ -479,7 +753,7 @@ class Generator:
             w = sents[rng.randrange(len(sents))].rstrip(".").split()
             k = rng.randint(4, min(7, max(4, len(w) - 1)))
             start = rng.randrange(0, max(1, len(w) - k))
-            return " ".join(w[start:start + k]).strip(",;:."), "partial", mutation
+            return " ".join(w[start : start + k]).strip(",;:."), "partial", mutation
         if mutation == "scare_quote":
             # A short vivid phrase lifted into the reporter's own sentence.
             img = IMAGES[u.slots[0]["I"]][0]
@@ -487,13 +761,44 @@ class Generator:
                 return img, "partial", mutation
             w = base.rstrip(".").replace(",", "").split()
             topic = set(NOUNS[ev.noun][0].split())
-            pairs = [f"{x} {y}" for x, y in itertools.pairwise(w)
-                     if len(x) > 4 and len(y) > 4 and x.islower() and y.islower()
-                     and not topic & {x, y} and not _FUNCTION & {x, y}]
+            pairs = [
+                f"{x} {y}"
+                for x, y in itertools.pairwise(w)
+                if len(x) > 4
+                and len(y) > 4
+                and x.islower()
+                and y.islower()
+                and not topic & {x, y}
+                and not _FUNCTION & {x, y}
+            ]
             if pairs:
                 return rng.choice(pairs), "partial", mutation
             return base, "full", "exact"
         return base, "full", "exact"
+
+    def _framing(self, u: Utterance, ev: Event, day: str, before: bool) -> tuple[str, str]:
+        """The reporter's own framing of one quote: (clause before, clause after) the cue.
+
+        News copy usually says what a remark was about in the reporter's words ("Asked
+        about the housing levy, Ashdown said ..."). Every occurrence draws its framing on its
+        own: none (35%), generic time/place (25%) or the remark's subject (40%): its policy
+        noun and, when the remark names one, the group it concerns, each in the remark's own
+        words or the synonym a reporter might use. The framing is drawn the same way for a
+        paraphrased (drift) occurrence: rewording a remark does not change what it was about.
+        """
+        r = self.rng
+        roll = r.random()
+        if roll < 0.35:
+            return "", ""
+        if roll < 0.60:
+            forms = _GENERIC_BEFORE if before else _GENERIC_AFTER
+            return _frame(r.choice(forms).format(P=ev.place, D=day), before)
+        i = r.randrange(len(u.templates))
+        slots, tmpl = u.slots[i], TEMPLATES[u.templates[i]][0]
+        noun = NOUNS[slots["N"]][int(r.random() < 0.25)]
+        group = GROUPS[slots["G"]][int(r.random() < 0.25)] if "{G}" in tmpl else None
+        forms = (_TOPIC_BEFORE if before else _TOPIC_AFTER)[0 if group is None else 1]
+        return _frame(r.choice(forms).format(N=noun, G=group), before)
 
     def _drift(self, u: Utterance, ev: Event) -> str:
         """Paraphrase presented as a direct quote: new sentence shape, most words replaced,
@@ -518,11 +823,25 @@ class Generator:
         tw = truth.write
         tw(json.dumps({"type": "meta", "articles": self.n, "seed": self.seed}) + "\n")
         for s in self.speakers:
-            tw(json.dumps({"type": "speaker", "id": s.sid, "name": s.name, "title": s.title,
-                           "org": s.org}) + "\n")
+            tw(
+                json.dumps(
+                    {"type": "speaker", "id": s.sid, "name": s.name, "title": s.title, "org": s.org}
+                )
+                + "\n"
+            )
         for u in self.utterances:
-            tw(json.dumps({"type": "utterance", "id": u.uid, "speaker": u.speaker,
-                           "event": u.event, "text": u.text}) + "\n")
+            tw(
+                json.dumps(
+                    {
+                        "type": "utterance",
+                        "id": u.uid,
+                        "speaker": u.speaker,
+                        "event": u.event,
+                        "text": u.text,
+                    }
+                )
+                + "\n"
+            )
         base_date = datetime(2025, 1, 6, 6, 0)
         assignments = rng.choices(range(self.n_events), self.event_weights, k=self.n)
         # Guarantee every article an event; group to plan drift per event.
@@ -543,9 +862,12 @@ class Generator:
                         pl.append((sp, uid))
                 plans[a] = pl
         pubs = [
-            base_date + timedelta(days=self.events[assignments[a]].day
-                                  + min(6, int(rng.expovariate(0.9))),
-                                  hours=rng.randrange(14), minutes=rng.randrange(60))
+            base_date
+            + timedelta(
+                days=self.events[assignments[a]].day + min(6, int(rng.expovariate(0.9))),
+                hours=rng.randrange(14),
+                minutes=rng.randrange(60),
+            )
             for a in range(self.n)
         ]
         # Drift: an article that quotes the speaker once, for an utterance quoted elsewhere;
@@ -566,8 +888,13 @@ class Generator:
             for a in arts:
                 sps = [sp for sp, _ in plans[a]]
                 for sp, uid in plans[a]:
-                    if (sps.count(sp) == 1 and count[uid] >= 3 and pubs[a] > first_pub[uid]
-                            and rng.random() < 0.06 and not any(d[1] == uid for d in drift_at)):
+                    if (
+                        sps.count(sp) == 1
+                        and count[uid] >= 3
+                        and pubs[a] > first_pub[uid]
+                        and rng.random() < 0.06
+                        and not any(d[1] == uid for d in drift_at)
+                    ):
                         drift_at[(a, uid)] = True
         for a in range(self.n):
             self._article(a, assignments[a], plans[a], drift_at, pubs, out, mw, tw)
@@ -595,12 +922,13 @@ class Generator:
 
         def add_filler(n: int) -> None:
             nonlocal fi
-            chunk = filler[fi:fi + n]
+            chunk = filler[fi : fi + n]
             fi += n
             if chunk:
                 paras.append(" ".join(chunk))
 
         add_filler(3)
+        u_of = self.utterances
         quotes = []
         for sp, uid in plan:
             u = self.utterances[uid]
@@ -625,46 +953,84 @@ class Generator:
             full_intro = f"{s.name}, {s.title} at {s.org},"
             if kind == "partial":
                 if mut == "scare_quote":
-                    text = (f"{name} has framed the dispute over the {noun} in stark terms, "
-                            f"calling it {q_open}{wording}{q_close} in remarks that quickly "
-                            f"spread in {ev.place}.")
+                    text = (
+                        f"{name} has framed the dispute over the {noun} in stark terms, "
+                        f"calling it {q_open}{wording}{q_close} in remarks that quickly "
+                        f"spread in {ev.place}."
+                    )
                 else:
-                    text = (f"{name} said the government was {q_open}{wording}{q_close} "
-                            f"on the matter.")
+                    text = (
+                        f"{name} said the government was {q_open}{wording}{q_close} on the matter."
+                    )
             else:
                 pat = rng.randrange(5)
                 body = wording
                 sents = _split2(body)
+                pre, post = self._framing(u_of[uid], ev, day_name, pat in (1, 4))
                 if pat == 0:
-                    text = f"{q_open}{_comma(body)}{q_close} {name} said."
+                    text = f"{q_open}{_comma(body)}{q_close} {name} said{post}."
                 elif pat == 1:
                     intro = full_intro if first else name
-                    text = f"{intro} said: {q_open}{body}{q_close}"
+                    text = f"{pre}{intro} said: {q_open}{body}{q_close}"
                 elif pat == 2:
                     who = f"{s.title} {s.name}" if first else name
-                    text = f"{q_open}{_comma(body)}{q_close} said {who}."
+                    text = f"{q_open}{_comma(body)}{q_close} said {who}{post}."
                 elif pat == 3 and sents:
-                    text = (f"{q_open}{_comma(sents[0])}{q_close} {name} said. "
-                            f"{q_open}{sents[1]}{q_close}")
+                    text = (
+                        f"{q_open}{_comma(sents[0])}{q_close} {name} said{post}. "
+                        f"{q_open}{sents[1]}{q_close}"
+                    )
                 else:
-                    text = f"{name} said, {q_open}{body}{q_close}"
+                    text = f"{pre}{name} said, {q_open}{body}{q_close}"
+                text = text[0].upper() + text[1:]
             paras.append(text)
-            occ.append({"type": "occurrence", "file": rel, "speaker": attributed,
-                        "true_speaker": sp, "utterance": uid, "mutation": mut, "kind": kind,
-                        "wording": wording})
+            occ.append(
+                {
+                    "type": "occurrence",
+                    "file": rel,
+                    "speaker": attributed,
+                    "true_speaker": sp,
+                    "utterance": uid,
+                    "mutation": mut,
+                    "kind": kind,
+                    "wording": wording,
+                    "context": _first_sentence(text),
+                }
+            )
             if mut == "drift":
-                tw(json.dumps({"type": "drift", "file": rel, "speaker": sp, "utterance": uid,
-                               "wording": wording}) + "\n")
+                tw(
+                    json.dumps(
+                        {
+                            "type": "drift",
+                            "file": rel,
+                            "speaker": sp,
+                            "utterance": uid,
+                            "wording": wording,
+                        }
+                    )
+                    + "\n"
+                )
             if mut == "misattribution":
-                tw(json.dumps({"type": "conflict", "file": rel, "speaker": attributed,
-                               "true_speaker": sp, "utterance": uid, "wording": wording}) + "\n")
+                tw(
+                    json.dumps(
+                        {
+                            "type": "conflict",
+                            "file": rel,
+                            "speaker": attributed,
+                            "true_speaker": sp,
+                            "utterance": uid,
+                            "wording": wording,
+                        }
+                    )
+                    + "\n"
+                )
             add_filler(rng.randint(1, 3))
         add_filler(len(filler))
         if rng.random() < 0.03 and len(paras) > 3:  # a CMS glitch repeats a passage
             cut = rng.randint(1, len(paras) - 1)
-            paras.extend(paras[cut:cut + 3])
+            paras.extend(paras[cut : cut + 3])
             for o in list(occ):
-                if any(o["wording"] in p for p in paras[cut:cut + 3]):
+                if any(o["wording"] in p for p in paras[cut : cut + 3]):
                     occ.append({**o, "mutation": o["mutation"], "repeat": True})
         text = title + "\n\n" + "\n\n".join(paras) + "\n"
         path = os.path.join(out, rel)
@@ -680,12 +1046,104 @@ class Generator:
 
 
 # Words a reporter would not lift as a two-word scare quote.
-_FUNCTION = set([
-    "about", "after", "would", "could", "should", "their", "there", "these", "those", "which",
-    "while", "where", "whether", "cannot", "haven't", "won't", "don't", "aren't", "isn't",
-    "we're", "we've", "i'd", "it's", "what's", "never", "every", "other", "anyone", "nobody",
-    "everyone", "simply", "already", "before", "until", "because",
-])
+_FUNCTION = set(
+    [
+        "about",
+        "after",
+        "would",
+        "could",
+        "should",
+        "their",
+        "there",
+        "these",
+        "those",
+        "which",
+        "while",
+        "where",
+        "whether",
+        "cannot",
+        "haven't",
+        "won't",
+        "don't",
+        "aren't",
+        "isn't",
+        "we're",
+        "we've",
+        "i'd",
+        "it's",
+        "what's",
+        "never",
+        "every",
+        "other",
+        "anyone",
+        "nobody",
+        "everyone",
+        "simply",
+        "already",
+        "before",
+        "until",
+        "because",
+    ]
+)
+
+
+# Reporter framings of a quote (see ``Generator._framing``): generic ones name only the time
+# or place; topical ones name what the remark was about. Index 0: noun only, 1: noun + group.
+_GENERIC_BEFORE = [
+    "Speaking in {P} on {D}",
+    "At a briefing in {P}",
+    "Later on {D}",
+    "In an interview on {D}",
+]
+_GENERIC_AFTER = [
+    " in {P} on {D}",
+    " at a briefing in {P}",
+    " to reporters on {D}",
+    " in a statement",
+]
+_TOPIC_BEFORE = (
+    [
+        "Turning to the {N}",
+        "Asked about the {N}",
+        "On the subject of the {N}",
+        "Pressed on the future of the {N}",
+    ],
+    [
+        "Asked how the {N} would affect {G}",
+        "On the question of {G} and the {N}",
+        "Turning to the {N} and what it means for {G}",
+        "Defending {G} in the row over the {N}",
+    ],
+)
+_TOPIC_AFTER = (
+    [
+        " of the {N}",
+        ", referring to the {N}",
+        " when asked about the {N}",
+        " in remarks on the {N}",
+    ],
+    [
+        ", when asked how the {N} would affect {G}",
+        " in remarks about {G} and the {N}",
+        ", referring to the {N} and {G}",
+        " of the {N}'s cost to {G}",
+    ],
+)
+
+
+def _frame(clause: str, before: bool) -> tuple[str, str]:
+    return (clause + ", ", "") if before else ("", clause)
+
+
+def _first_sentence(paragraph: str) -> str:
+    """The sentence holding a quote's opening, as an extractor reports it ("context")."""
+    closers = ("\u201d ", '" ')
+    for c in closers:
+        i = paragraph.find(c)
+        if i >= 0:
+            j = paragraph.find(". ", i + 1)
+            return paragraph[: j + 1] if j >= 0 else paragraph
+    return paragraph
 
 
 def _comma(s: str) -> str:
@@ -697,7 +1155,7 @@ def _split2(s: str) -> list[str]:
     i = s.find(". ")
     if i < 0:
         return []
-    return [s[: i + 1], s[i + 2:]]
+    return [s[: i + 1], s[i + 2 :]]
 
 
 def _slug(s: str) -> str:

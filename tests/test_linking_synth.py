@@ -47,9 +47,9 @@ def test_synth_is_deterministic_and_well_formed(corpus: Path, tmp_path: Path) ->
 def test_synth_thresholds_n200(corpus: Path) -> None:
     lab = truth_variants(str(corpus))
     m = evaluate(lab, plan_links(lab.variants, lab.sources))
-    # Project targets (set for N=2000) for same-utterance and conflicts. Drift does not yet
-    # meet its target (recall 0.90 at precision 0.80; measured ~0.83-0.85 at ~0.63-0.67 on
-    # N=2000), so only a regression floor is asserted for it here.
+    # Project targets (set for N=2000) for same-utterance and conflicts. Drift (target recall
+    # 0.90 at precision 0.80) measures 0.94/0.85 and 0.93/0.78 (R/P) on N=2000 seeds 0/1, so
+    # only a regression floor is asserted for it on this small corpus.
     assert m["same_precision"] >= 0.98
     assert m["same_recall"] >= 0.95
     assert m["conflict_recall"] >= 0.95

@@ -20,6 +20,7 @@ BRIDGE_MIN_WORDS = 8
 BRIDGE_MIN_CONTENT = 3
 REWORD_JACCARD = 45.0
 REWORD_WORD_RATIO = 60.0
+REWORD_MIN_WORD_RATIO = 40.0  # a rendering keeps some sentence structure; a paraphrase does not
 WEAK_EDGE_WINDOW = timedelta(days=7)
 FRAGMENT_WORDS = 5  # below this, a wording contained in two clusters is ambiguous
 _STRENGTH = {"identical": 4, "minor_edit": 3, "truncation": 2, "extension": 2}
@@ -47,9 +48,11 @@ def _reworded(cmp: Comparison) -> bool:
     """Same content words, restructured sentence (e.g. two translations of one remark)."""
     s = cmp.scores
     shared = s.get("shared_content", 0)
-    return (s.get("content_jaccard", 0) >= REWORD_JACCARD and shared >= 4) or (
-        s.get("word_ratio", 0) >= REWORD_WORD_RATIO and shared >= 3
-    )
+    return (
+        s.get("content_jaccard", 0) >= REWORD_JACCARD
+        and shared >= 4
+        and s.get("word_ratio", 0) >= REWORD_MIN_WORD_RATIO
+    ) or (s.get("word_ratio", 0) >= REWORD_WORD_RATIO and shared >= 3)
 
 
 def _contained_strength(v: int, u: int, cmp: Comparison) -> int:
@@ -199,8 +202,11 @@ def outlet_keys(v: VariantInput, sources: Mapping[int, SourceInput]) -> set[str]
 
 
 def earliest(v: VariantInput, sources: Mapping[int, SourceInput]) -> datetime | None:
-    dates = [s.published_at for sid in v.source_ids
-             if (s := sources.get(sid)) is not None and s.published_at is not None]
+    dates = [
+        s.published_at
+        for sid in v.source_ids
+        if (s := sources.get(sid)) is not None and s.published_at is not None
+    ]
     return min(dates) if dates else None
 
 

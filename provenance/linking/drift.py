@@ -2,28 +2,185 @@
 
 Signals: the clusters never share a source (complementary distribution: each article quotes
 the speaker once, differently; two different remarks in the same article are not drift), the
-outlier's sources quote the speaker with that wording only, and the wordings/contexts make the
-same point (lexical by default, pluggable ``Scorer``). Each outlier is paired with its best
-partner only, and only if the score is high, or clearly beats the runner-up, or the speaker
-has just those two remarks in the story (the CLSA "street fight" case, no lexical overlap).
-The likely original is the wording more independent outlets agree on.
+outlier's sources quote the speaker with that wording only, it is attested by fewer outlets
+and later than the likely original, and the two make the same point. "Same point" combines
+the wordings (lexical by default, pluggable ``Scorer``) with the reporters' framing around
+them: the words of the quoting sentence outside the quote marks ("Asked about the housing
+levy, Ashdown said ..."). A paraphrase changes the words of a remark, not what it was about,
+so the framing of the outlier names the subject of the original. Names (capitalised words)
+and reporting verbs are ignored in the framing: they are shared by every quote of a speaker.
+Each outlier is paired with its best partner only, and only if the evidence is high, or
+clearly beats the runner-up, or the speaker has just those two remarks in the story and no
+framing tells them apart (the CLSA "street fight" case: no shared words at all). The likely
+original is the wording more outlets agree on.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
+from rapidfuzz.distance import LCSseq
+
 from .clusters import earliest, outlet_keys
-from .compare import Comparison, LexicalScorer, Scorer, compare
+from .compare import LexicalScorer, Scorer, compare
 from .model import ClusterPlan, DriftCandidate, EditorConstraints, SourceInput, VariantInput
+from .normalise import is_content, normalise, stem, word_weight
 
 MIN_EXCLUSIVITY = 1.0  # share of involved sources quoting the speaker with one remark only
-MIN_SAME_POINT = 22.0  # same-point score that alone makes a pair drift
-MIN_WEAK_POINT = 10.0  # a weaker score suffices when it clearly beats the runner-up
-MIN_MARGIN = 4.0
+MIN_POINT = 64.0  # combined same-point evidence that alone makes a pair drift
+MIN_WEAK_POINT = 32.0  # a weaker score suffices when it clearly beats the runner-up
+MIN_MARGIN = 10.0
+WORDS_WEIGHT = 4.0  # story-idf weighted shared wording stems (0-100 each)
+FRAME_WEIGHT = 0.2  # framing evidence
 _SAME_UTTERANCE = {"identical", "minor_edit", "truncation", "extension"}
+# Words of attribution, not of subject matter.
+REPORTING = frozenset(
+    [
+        "said",
+        "says",
+        "say",
+        "told",
+        "tells",
+        "added",
+        "adding",
+        "asked",
+        "asking",
+        "according",
+        "referring",
+        "remarks",
+        "remark",
+        "statement",
+        "statements",
+        "interview",
+        "briefing",
+        "reporters",
+        "speaking",
+        "spoke",
+        "speech",
+        "later",
+        "earlier",
+        "week",
+        "today",
+        "yesterday",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "question",
+        "subject",
+        "pressed",
+        "turning",
+        "comments",
+        "comment",
+        "claimed",
+        "noted",
+        "warned",
+        "argued",
+        "insisted",
+    ]
+)
+_QUOTED = re.compile(r"[\u201c\"][^\u201c\u201d\"]*[\u201d\"]|\u201c[^\u201d]*$")
+
+
+def framing(context: str | None, wording: str) -> frozenset[str]:
+    """Content stems of the words around a quote in its sentence (the reporter's framing).
+
+    The quoted words are removed (text inside quote marks, else the wording's long common
+    runs); capitalised words (names, places, sentence openings) and reporting verbs are
+    dropped, since they do not say what the remark was about.
+    """
+    if not context:
+        return frozenset()
+    outside = _QUOTED.sub(" ", context)
+    raw = outside.split()
+    if len(outside) > 0.8 * len(context):  # no quote marks: drop the quote's long runs
+        toks = [normalise(t) for t in raw]
+        wt = normalise(wording).split()
+        drop: set[int] = set()
+        for b in LCSseq.editops(wt, toks).as_matching_blocks():
+            if b.size >= 3:
+                drop.update(range(b.b, b.b + b.size))
+        raw = [t for i, t in enumerate(raw) if i not in drop]
+    out = set()
+    for tok in raw:
+        if not tok[:1].isalpha() or tok[:1].isupper():
+            continue
+        for w in normalise(tok).split():
+            if is_content(w) and w not in REPORTING:
+                out.add(stem(w))
+    return frozenset(out)
+
+
+def _stems(text: str) -> dict[str, float]:
+    acc: dict[str, float] = {}
+    for w in normalise(text).split():
+        if is_content(w):
+            k = stem(w)
+            acc[k] = max(acc.get(k, 0.0), word_weight(w))
+    return acc
+
+
+@dataclass(slots=True)
+class _Profile:
+    """What a cluster's coverage says about its remark: wording and framing stems."""
+
+    words: frozenset[str]
+    frame: frozenset[str]
+    sources: set[int]
+
+
+def _profile(c: ClusterPlan, variants: Mapping[int, VariantInput], sids: set[int]) -> _Profile:
+    words: set[str] = set()
+    frame: set[str] = set()
+    for vid in c.variant_ids:
+        v = variants[vid]
+        words.update(_stems(v.wording))
+        frame.update(framing(v.context, v.wording))
+    return _Profile(frozenset(words), frozenset(frame), sids)
+
+
+def frame_score(o: _Profile, x: _Profile, idf: Mapping[str, float]) -> float:
+    """0-100: how far the framings of ``x`` and ``o`` name each other's subject.
+
+    Weighted share of the framing stems of one found in the other's wording or framing,
+    averaged over both directions where a framing exists. Weights are story-level inverse
+    document frequencies, so the story's topic (named around every quote) counts little.
+    """
+    parts = []
+    for a, b in ((x, o), (o, x)):
+        if a.frame:
+            total = sum(idf.get(k, 1.0) for k in a.frame)
+            shared = sum(idf.get(k, 1.0) for k in a.frame & (b.words | b.frame))
+            parts.append(shared / total if total else 0.0)
+    return 100.0 * sum(parts) / len(parts) if parts else 0.0
+
+
+def wording_score(o: _Profile, x: _Profile, idf: Mapping[str, float]) -> float:
+    """0-100: weighted Jaccard of the two clusters' wording stems (story-level idf)."""
+    inter = sum(idf.get(k, 1.0) for k in o.words & x.words)
+    union = sum(idf.get(k, 1.0) for k in o.words | x.words)
+    return 100.0 * inter / union if union else 0.0
+
+
+def _contradicts(o: _Profile, x: _Profile) -> bool:
+    """Does a framing name its own remark's subject (words of its wording) that the other
+    remark's wording and framing never mention? Generic framing contradicts nothing."""
+    for a, b in ((x, o), (o, x)):
+        topical = a.frame & a.words
+        if topical and not topical & (b.words | b.frame):
+            return True
+    return False
+
+
+DEBUG: list | None = None  # evaluation hook: every scored candidate pair is appended
 
 
 def plan_drift(
@@ -48,23 +205,37 @@ def plan_drift(
                 story = stories.get(sid, sid)
                 groups[(story, c.speaker_id)].setdefault(c.cluster_id, set()).add(sid)
 
+    # Story-level document frequency of stems over clusters (every speaker): the story's
+    # own subject is named around every quote and tells two remarks apart poorly.
+    profiles: dict[int, _Profile] = {}
+    story_df: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    story_n: dict[int, int] = defaultdict(int)
+    for (story, _speaker), cl in groups.items():
+        for cid, sids in cl.items():
+            p = profiles.get(cid) or _profile(by_id[cid], variants, sids)
+            profiles[cid] = p
+            story_n[story] += 1
+            for k in p.words | p.frame:
+                story_df[story][k] += 1
+
     out: list[DriftCandidate] = []
     for (story, _speaker), cl in sorted(groups.items()):
         if len(cl) < 2:
             continue
+        n_story = story_n[story]
+        idf = {k: math.log((n_story + 1) / (df + 0.5)) for k, df in story_df[story].items()}
         per_source: dict[int, int] = defaultdict(int)
         for sids in cl.values():
             for sid in sids:
                 per_source[sid] += 1
         cids = sorted(cl)
-        partners: dict[int, list[tuple[float, int, dict, Comparison]]] = defaultdict(list)
+        partners: dict[int, list[tuple[float, int, dict, object]]] = defaultdict(list)
         for i, x in enumerate(cids):
-            for y in cids[i + 1:]:
+            for y in cids[i + 1 :]:
                 if cl[x] & cl[y]:
                     continue  # quoted together: two remarks, not one remark reworded
                 cx, cy = by_id[x], by_id[y]
-                if any(frozenset((a, b)) in cannot for a in cx.variant_ids
-                       for b in cy.variant_ids):
+                if any(frozenset((a, b)) in cannot for a in cx.variant_ids for b in cy.variant_ids):
                     continue
                 orig, outl = _order(cx, cy, variants, sources)
                 if _outlets(orig, variants, sources) <= _outlets(outl, variants, sources):
@@ -80,55 +251,85 @@ def plan_drift(
                 cmp = compare(wo.wording, wl.wording)
                 if cmp.relation in _SAME_UTTERANCE:
                     continue
-                same_point = scorer.score(wo.wording, wl.wording)
-                ctx = 0.0
-                if wo.context and wl.context:
-                    ctx = scorer.score(wo.context, wl.context)
-                point = max(same_point, 0.5 * (same_point + ctx))
-                extra = {"same_point": same_point, "context": ctx, "exclusivity": excl,
-                         "speaker_clusters": float(len(cl))}
+                same_point = (
+                    max(
+                        scorer.score(variants[v].wording, wl.wording)
+                        for v in orig.variant_ids
+                        if variants[v].kind == "full"
+                    )
+                    if any(variants[v].kind == "full" for v in orig.variant_ids)
+                    else 0.0
+                )
+                po, px = profiles[orig.cluster_id], profiles[outl.cluster_id]
+                frame = frame_score(po, px, idf)
+                wscore = wording_score(po, px, idf)
+                point = same_point + WORDS_WEIGHT * wscore + FRAME_WEIGHT * frame
+                extra = {
+                    "same_point": same_point,
+                    "context": frame,
+                    "weighted_words": wscore,
+                    "exclusivity": excl,
+                    "speaker_clusters": float(len(cl)),
+                }
+                # Only two remarks of the speaker in the story, complementary, and no framing
+                # to tell them apart: the CLSA "street fight" case (no shared words at all).
+                extra["pair_only"] = float(len(cl) == 2 and (frame > 0 or not _contradicts(po, px)))
                 partners[outl.cluster_id].append((point, orig.cluster_id, extra, cmp))
         for outl_id, cands in sorted(partners.items()):
             cands.sort(key=lambda t: (-t[0], t[1]))
             point, orig_id, extra, cmp = cands[0]
             second = cands[1][0] if len(cands) > 1 else 0.0
             ok = (
-                point >= MIN_SAME_POINT
+                point >= MIN_POINT
                 or (point >= MIN_WEAK_POINT and point - second >= MIN_MARGIN)
-                or len(cl) == 2
+                or extra["pair_only"] > 0
             )
+            if DEBUG is not None:
+                DEBUG.append(
+                    (
+                        by_id[orig_id].canonical_id,
+                        by_id[outl_id].canonical_id,
+                        [(by_id[c[1]].canonical_id, c[2]) for c in cands],
+                    )
+                )
             if not ok:
                 continue
             orig, outl = by_id[orig_id], by_id[outl_id]
-            out.append(DriftCandidate(
-                a=orig.canonical_id,
-                b=outl.canonical_id,
-                similarity=round(point, 2),
-                drift_score=round(100.0 - point, 2),
-                likely_original=orig.canonical_id,
-                outlier=outl.canonical_id,
-                story_id=story,
-                scores={**cmp.scores, **extra, "runner_up": second},
-            ))
+            out.append(
+                DriftCandidate(
+                    a=orig.canonical_id,
+                    b=outl.canonical_id,
+                    similarity=round(point, 2),
+                    drift_score=round(max(0.0, 100.0 - point), 2),
+                    likely_original=orig.canonical_id,
+                    outlier=outl.canonical_id,
+                    story_id=story,
+                    scores={**cmp.scores, **extra, "runner_up": second},
+                )
+            )
     return out
 
 
-def _outlets(c: ClusterPlan, variants: Mapping[int, VariantInput],
-             sources: Mapping[int, SourceInput]) -> int:
+def _outlets(
+    c: ClusterPlan, variants: Mapping[int, VariantInput], sources: Mapping[int, SourceInput]
+) -> int:
     outs: set[str] = set()
     for vid in c.variant_ids:
         outs |= outlet_keys(variants[vid], sources)
     return len(outs)
 
 
-def _first(c: ClusterPlan, variants: Mapping[int, VariantInput],
-           sources: Mapping[int, SourceInput]) -> datetime | None:
+def _first(
+    c: ClusterPlan, variants: Mapping[int, VariantInput], sources: Mapping[int, SourceInput]
+) -> datetime | None:
     dates = [d for vid in c.variant_ids if (d := earliest(variants[vid], sources)) is not None]
     return min(dates) if dates else None
 
 
 def _order(
-    x: ClusterPlan, y: ClusterPlan, variants: Mapping[int, VariantInput],
+    x: ClusterPlan,
+    y: ClusterPlan,
+    variants: Mapping[int, VariantInput],
     sources: Mapping[int, SourceInput],
 ) -> tuple[ClusterPlan, ClusterPlan]:
     """Likely original = more independent outlets, then earlier, more variants, lower id."""
@@ -142,8 +343,13 @@ def _order(
             if d is not None:
                 dates.append(d)
         first = min(dates) if dates else None
-        return (-len(outs), first is None, first if first is not None else datetime.min,
-                -len(c.variant_ids), c.cluster_id)
+        return (
+            -len(outs),
+            first is None,
+            first if first is not None else datetime.min,
+            -len(c.variant_ids),
+            c.cluster_id,
+        )
 
     a, b = sorted((x, y), key=key)
     return a, b
