@@ -1,0 +1,328 @@
+"""Pure quote extraction: find direct quotes in article text and attribute them to speakers."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Literal
+
+from provenance.extraction.attribution import (
+    Attribution,
+    Attributor,
+    Document,
+    build_document,
+    is_heading,
+    only_quote_paragraph,
+)
+from provenance.extraction.lexicon import CUE, TERMINAL
+from provenance.extraction.names import (
+    SpeakerName,
+    name_key,
+    normalise_name,
+    parse_speaker,
+    same_person,
+    split_title,
+)
+from provenance.extraction.quotes import RawQuote, paragraphs, scan_quotes
+from provenance.extraction.repeats import find_repeats
+
+QuoteKind = Literal["full", "partial", "fragment", "headline"]
+
+__all__ = [
+    "ExtractedQuote",
+    "QuoteKind",
+    "SpeakerName",
+    "extract_quotes",
+    "name_key",
+    "normalise_name",
+    "parse_speaker",
+    "same_person",
+    "split_title",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedQuote:
+    wording: str
+    spans: tuple[tuple[int, int], ...]
+    kind: QuoteKind
+    speaker: str | None
+    attributed_as: str | None
+    cue: str | None
+    confidence: float
+    sentence: str
+    speaker_title: str | None
+    speaker_affiliation: str | None
+    repeat_of: int | None
+
+
+_CLAUSE_OPENERS = set(":,;—–-([")
+_SPLIT_GAP_LIMIT = 160
+_SENTENCE_CONTEXT = 1000
+_FIRST_ALNUM = re.compile(r"[^\W_]")
+
+
+def _close_end(quote: RawQuote) -> int:
+    return quote.close_mark + 1 if quote.close_mark is not None else quote.spans[-1][1]
+
+
+def _inner_end_char(text: str, quote: RawQuote) -> str:
+    start, end = quote.spans[-1]
+    return text[end - 1] if end > start else ""
+
+
+def _merge_split_quotes(
+    doc: Document, attributor: Attributor, quotes: list[RawQuote], open_paras: list[int]
+):
+    """Group “A,” said X. “B.” (and He said, “A,” and did Y. “B.”) into one utterance."""
+    groups: list[tuple[list[RawQuote], Attribution | None]] = []
+    index = 0
+    while index < len(quotes):
+        group = [quotes[index]]
+        gap_attribution: Attribution | None = None
+        while index + 1 < len(quotes):
+            current, following = group[-1], quotes[index + 1]
+            if current.close_mark is None or len(current.spans) > 1 or len(following.spans) > 1:
+                break
+            if open_paras[index] != open_paras[index + 1]:
+                break
+            gap_start, gap_end = current.close_mark + 1, following.open_mark
+            if gap_end - gap_start > _SPLIT_GAP_LIMIT:
+                break
+            if not _clause_start(doc, current.open_mark):
+                break  # a woven-in quote is never the first half of a split quote
+            gap = doc.masked[gap_start:gap_end]
+            ends_comma = _inner_end_char(doc.text, current) == ","
+            gap_cues = len(doc.cues_in(gap_start, gap_end))
+            attribution = attributor.gap_attribution(gap_start, gap_end) if gap_cues <= 1 else None
+            if attribution is not None and attribution.attributed_as:
+                rest = gap.strip()
+                if (rest.endswith((".", ",", ":")) or ends_comma) and not _own_attribution(
+                    doc, attributor, following
+                ):
+                    if gap_attribution is None:
+                        gap_attribution = attribution
+                    group.append(following)
+                    index += 1
+                    continue
+            if (
+                ends_comma
+                and len(group) == 1
+                and not attributor.mention_in(gap_start, gap_end)
+                and not gap_cues
+                and TERMINAL.search(gap.strip())
+            ):
+                group.append(following)
+                index += 1
+                continue
+            break
+        groups.append((group, gap_attribution))
+        index += 1
+    return groups
+
+
+def _own_attribution(doc: Document, attributor: Attributor, quote: RawQuote) -> bool:
+    """Whether a quote is followed by its own “…,” added Smith (so it is not a continuation)."""
+    if quote.close_mark is None:
+        return False
+    close_end = quote.close_mark + 1
+    _, sent_end = doc.sentence_bounds(quote.close_mark)
+    attribution = attributor.right(close_end, sent_end)
+    return attribution is not None and attribution.attributed_as is not None
+
+
+def _clause_start(doc: Document, open_mark: int, sent_start: int | None = None) -> bool:
+    """Whether a quote opens a clause (“Q,” said X / X said: “Q”) rather than being woven in."""
+    if sent_start is None:
+        sent_start = doc.sentence_bounds(open_mark)[0]
+    prefix = doc.masked[max(sent_start, open_mark - 40) : open_mark].rstrip(" \t*_")
+    if open_mark - sent_start <= 1 or not prefix.strip():
+        return True
+    return prefix[-1] in _CLAUSE_OPENERS
+
+
+# Words that introduce a name rather than speech: on “Meet the Press”, ABC’s “This Week”.
+_NAMING_CONTEXT = re.compile(
+    r"(?:\b(?:on|in|of|titled|entitled|called|named|dubbed|show|program|book|film|movie|song|"
+    r"column|slogan|hashtag|motto|banner|sign|signs|the)|['’]s)\s*\W?\s*$",
+    re.IGNORECASE,
+)
+_TITLE_WORD = re.compile(r"[^\W\d_][\w’'\-]*")
+
+
+def _looks_like_title(wording: str) -> bool:
+    """A short quoted Title Case phrase ("Fox News Sunday", "The Art of the Deal") names a
+    show, book or slogan; a woven-in one is not taken as speech without a cue next to it."""
+    words = _TITLE_WORD.findall(wording)
+    if not words or len(words) > 8:
+        return False
+    long_words = [w for w in words if len(w) > 3] or words
+    return all(w[0].isupper() for w in long_words)
+
+
+def _classify(wording: str, woven: bool, attributed: bool) -> QuoteKind:
+    word_count = len(wording.split(None, 3))  # only "one word" and "three or more" matter
+    alnum = _FIRST_ALNUM.search(wording)
+    first = alnum.group() if alnum else ""
+    if attributed:
+        if woven or (first and first.islower()) or word_count <= 1:
+            return "partial"
+        return "full"
+    if not woven and first.isupper() and word_count >= 3:
+        return "full"
+    return "fragment"
+
+
+def _extract(text: str) -> list[ExtractedQuote]:
+    paras = paragraphs(text)
+    raw_quotes = scan_quotes(text, paras)
+    if not raw_quotes:
+        return []
+    doc = build_document(text, raw_quotes, paras)
+    attributor = Attributor(doc)
+    para_starts = doc.para_starts
+    open_paras = [bisect_right(para_starts, q.open_mark) - 1 for q in raw_quotes]
+    last_paras = {id(q): bisect_right(para_starts, q.spans[-1][0]) - 1 for q in raw_quotes}
+    groups = _merge_split_quotes(doc, attributor, raw_quotes, open_paras)
+    quote_number = {id(q): i for i, q in enumerate(raw_quotes)}
+    result_paras: list[int] = []
+    results: list[tuple] = []
+    last_attributed_para: dict[int, tuple[int | None, str | None]] = {}
+    last_quote_in_para: dict[int, int | None] = {}
+    paragraph_facts: dict[int, tuple[bool, bool]] = {}  # index -> (quote only, heading)
+    best_names: dict[int, str] = {}
+    for group, gap_attribution in groups:
+        first, last = group[0], group[-1]
+        spans = [span for quote in group for span in quote.spans]
+        wording = " ".join(text[s:e] for s, e in spans)
+        para_index = open_paras[quote_number[id(first)]]
+        result_paras.append(para_index)
+        last_para = last_paras[id(last)]
+        lo, hi = doc.paras[para_index] if doc.paras else (0, len(text))
+        sent_start, _ = doc.sentence_bounds(first.open_mark)
+        _, sent_end = doc.sentence_bounds(max(_close_end(last) - 1, first.open_mark))
+        clause_start = _clause_start(doc, first.open_mark, sent_start)
+        woven = not clause_start
+        facts = paragraph_facts.get(para_index)
+        if facts is None:
+            facts = paragraph_facts[para_index] = (
+                only_quote_paragraph(doc, lo, hi),
+                is_heading(text, lo, hi, first=para_index == 0 and _blank_after(text, hi)),
+            )
+        quote_only, heading = facts
+        attribution = gap_attribution
+        if attribution is None and clause_start and last.close_mark is not None:
+            attribution = attributor.right(_close_end(last), sent_end)
+        if attribution is None:
+            attribution = attributor.left(sent_start, first.open_mark, woven)
+        if attribution is None and not woven and len(group) == 1 and first.close_mark:
+            attribution = attributor.right(_close_end(first), sent_end)
+        if attribution is None:
+            attribution = attributor.sentence_according(sent_start, sent_end)
+        if attribution is None and quote_only:
+            attribution = attributor.dash_line(last_para)
+        if attribution is None and not (
+            _looks_like_title(wording)
+            and _NAMING_CONTEXT.search(doc.masked, max(0, first.open_mark - 30), first.open_mark)
+        ):
+            attribution = attributor.sentence_cue(
+                sent_start, first.open_mark, _close_end(last), sent_end
+            )
+        continuation = False
+        if attribution is None and quote_only and para_index > 0:
+            attribution = _previous_paragraph_cue(doc, attributor, para_index)
+            if attribution is None:
+                previous = last_attributed_para.get(para_index - 1)
+                if previous is not None:
+                    attribution = Attribution(previous[0], None, None, 0.6)
+                    continuation = True
+        if attribution is None and not woven and para_index in last_quote_in_para:
+            previous_entity = last_quote_in_para[para_index]
+            if previous_entity is not None:
+                attribution = Attribution(previous_entity, None, None, 0.55)
+                continuation = True
+        if attribution is None and not woven:
+            attribution = attributor.previous_sentence(sent_start, lo)
+        if attribution is None and heading:
+            attribution = attributor.headline_speaker(lo, first.open_mark)
+        attributed = attribution is not None and (
+            attribution.attributed_as is not None or continuation
+        )
+        kind: QuoteKind = "headline" if heading else _classify(wording, woven, attributed)
+        if kind == "fragment":
+            attribution = None
+        entity = (
+            doc.entities[attribution.speaker_entity]
+            if (attribution is not None and attribution.speaker_entity is not None)
+            else None
+        )
+        if attribution is not None and attribution.speaker_entity is not None:
+            attributor.recent_speakers.append(attribution.speaker_entity)
+            if kind != "headline":
+                last_attributed_para[last_para] = (attribution.speaker_entity, None)
+        elif continuation is False and attribution is not None and kind != "headline":
+            last_attributed_para[last_para] = (None, None)
+        if kind in ("full", "partial"):
+            last_quote_in_para[last_para] = attribution.speaker_entity if attribution else None
+        speaker = None
+        if entity is not None:
+            speaker = best_names.get(attribution.speaker_entity)
+            if speaker is None:
+                speaker = best_names[attribution.speaker_entity] = entity.best_name
+        # A run-on "sentence" (no full stop for pages) is cut to a window around the quote,
+        # so the copied text stays proportional to the quote and the pass stays linear.
+        sentence_lo = max(sent_start, first.open_mark - _SENTENCE_CONTEXT)
+        sentence_hi = min(sent_end, _close_end(last) + _SENTENCE_CONTEXT)
+        results.append(
+            (
+                wording,
+                tuple(spans),
+                kind,
+                speaker,
+                attribution.attributed_as if attribution else None,
+                attribution.cue if attribution else None,
+                round(attribution.confidence, 3) if attribution else 0.0,
+                text[sentence_lo:sentence_hi].strip(),
+                entity.title if entity else None,
+                entity.affiliation if entity else None,
+            )
+        )
+    repeats = find_repeats(text, doc.paras, [(r[1][0][0], r[0]) for r in results], result_paras)
+    return [ExtractedQuote(*r, rep) for r, rep in zip(results, repeats, strict=True)]
+
+
+def _blank_after(text: str, hi: int) -> bool:
+    return text[hi : hi + 2] == "\n\n"
+
+
+_TRAILING_CUE = re.compile(r"(?:\b\w+\b[\s’']*){1,4}$")
+
+
+def _previous_paragraph_cue(doc: Document, attributor: Attributor, para_index: int):
+    """“Q” alone on a line right after a paragraph that ends mid-sentence on a cue (They’re
+    warning⏎“Q”): the dangling clause is the attribution, with reduced confidence."""
+    lo, hi = doc.paras[para_index - 1]
+    tail = doc.masked[lo:hi].rstrip()
+    if not tail or TERMINAL.search(tail):
+        return None
+    last_cue = None
+    for match in CUE.finditer(tail, max(0, len(tail) - 40)):
+        last_cue = match
+    if last_cue is None or tail[last_cue.end() :].strip(" :,"):
+        return None
+    sent_start, _ = doc.sentence_bounds(lo + last_cue.start())
+    attribution = attributor.left(sent_start, lo + len(tail), partial_hint=False)
+    if attribution is not None:
+        attribution.confidence = min(attribution.confidence, 0.5)
+    return attribution
+
+
+def extract_quotes(text: str) -> list[ExtractedQuote]:
+    """Extract and attribute every quotation; never raises (returns [] on internal failure)."""
+    if not isinstance(text, str) or not text:
+        return []
+    try:
+        return _extract(text)
+    except Exception:
+        return []

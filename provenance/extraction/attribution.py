@@ -1,0 +1,950 @@
+"""Speaker attribution: cue search around each quote plus in-document entity resolution.
+
+All pattern matching runs on a masked copy of the text in which quoted words are blanked out,
+so names and cue verbs inside quotations can never be mistaken for the reporter's attribution.
+Every search window is bounded, which keeps the whole pass linear in the text length.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from provenance.extraction import lexicon as lx
+from provenance.extraction.names import (
+    TITLE_HEADS,
+    SpeakerName,
+    gender_of,
+    normalise_name,
+    parse_speaker,
+    same_person,
+)
+from provenance.extraction.quotes import RawQuote, paragraphs
+
+MASK = "~"
+_WINDOW_LEFT = 320
+_WINDOW_RIGHT = 200
+_ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "jr",
+        "sr",
+        "sen",
+        "rep",
+        "gov",
+        "gen",
+        "lt",
+        "col",
+        "capt",
+        "sgt",
+        "adm",
+        "cmdr",
+        "rev",
+        "hon",
+        "no",
+        "vs",
+        "etc",
+        "inc",
+        "corp",
+        "co",
+        "ltd",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "aug",
+        "sept",
+        "sep",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "u.k",
+        "e.g",
+        "i.e",
+        "a.m",
+        "p.m",
+    ]
+)
+# Sentence-final punctuation plus the spaces after it (so match.end() is the next start), or
+# at the end of a paragraph (a line); never across a line break. A sentence does not start
+# with a lowercase letter: "Rep. Earl Blumenauer (D-Ore.) said" is one sentence.
+_SENTENCE_END = re.compile(
+    r"[.!?…]+['’\"”»)\]]*(?:[^\S\n]+(?=['‘\"“«(\[]?(?![a-z])[\w~$])|(?=\n)|$)"
+)
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
+_SUBJECT_GAP = re.compile(
+    r"^(?:['’]s)?\s*(?:\([^()~]{1,30}\))?\s*(?:,[^,;:~]{1,110},)?\s*,?\s*(?:(?:who|has|had|have|was|were|is|are|also|then|"
+    r"later|again|once|previously|never|not|did|does|do|would|will|could|had|has|been|just|"
+    r"first|repeatedly|recently|finally|quickly|simply|only|[a-z]+ly)\s+)*$"
+)
+_APPOSITIVE = re.compile(
+    r"^,\s*(?:the\s+|a\s+|an\s+)?(?P<role>[^,;:.~“”\"()]{2,70}?)"
+    r"(?:\s+(?:at|of|for|with|from|in)\s+(?P<org>(?:the\s+)?[A-Z][^,;:~“”\"()]{0,60}?))?"
+    r"\s*(?=[,;.:]|$)"
+)
+_PRE_APPOSITIVE_ROLE = re.compile(
+    r"(?:the\s+)?(?P<org>[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)*)['’]s\s+(?P<role>[a-z][\w\s\-]{2,50}),\s*$"
+)
+_NAME_SENTENCE_BREAK = re.compile(r"(?<=[a-z]{3})\.\s")
+_NAME_TRAILING_STOP = re.compile(r"(?<=[a-z]{2})\.$")
+_NAME_POSSESSIVE = re.compile(r"['’]s?$")
+_POSSESSIVE_S = re.compile(r"['’]s$")
+_LEADING_POSSESSIVE = re.compile(r"^['’]s")
+_SLOT_PREFIX = r"(?:['’]s)?\s*(?:,[^,;~]{1,80},)?\s*(?:[a-z]+ly\s+)?"
+_SLOT_PREFIX_RE = re.compile(_SLOT_PREFIX)
+# Words between a cue and the name it introduces: "said [Republican party boss] Reince Priebus".
+_ROLE_BEFORE_NAME = re.compile(
+    r"\s*(?:(?:the|a|an)\s+)?(?:(?!(?:that|who|which|when|as|to|and|but)\s)[\w\-.’']+\s+){0,5}"
+)
+# A role between two names, where the second is the head: "Huckabee spokeswoman Alice Stewart".
+_ROLE_BETWEEN_NAMES = re.compile(r"(?:['’]s)?\s+(?:[a-z][\w\-]*\s+){1,3}")
+_ACCORDING_AFTER = re.compile(r"^[\s,;—–\-]*according\s+to\s+", re.IGNORECASE)
+_ACCORDING_ANYWHERE = re.compile(r"(?<!\w)according\s+to\s+", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[;!?]")
+# "the lawsuit says", "The book accuses": a determiner and one to three words before a cue.
+_NOUN_SUBJECT = re.compile(
+    r"(?<![\w’'])(?P<np>(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts|[Tt]his|[Tt]hat|[Oo]ne|"
+    r"[Ss]ome|[Aa]nother|[Mm]any|[Ss]everal|[Oo]ther)"
+    r"(?:\s+[\w\-’']+){1,3})\s+(?:[a-z]+ly\s+)?(?:has\s+|have\s+|had\s+|will\s+)?$"
+)
+_SPACE_RUN = re.compile(r"\s+")
+_VERDICT_RANK = {"same": 2, "possible": 1, "different": 0}
+_QUOTE_MARK_CHARS = "\"“”„«»‟'‘’‚‹›"
+_ONLY_PUNCT = re.compile(r"^[\s~\"“”„«»‟'‘’‚‹›.,;:!?—–\-*_()]*$")
+
+
+@dataclass(slots=True)
+class Entity:
+    """A person or organisation as known within one document."""
+
+    names: list[str]
+    is_person: bool
+    title: str | None = None
+    affiliation: str | None = None
+    gender: str | None = None
+
+    @property
+    def best_name(self) -> str:
+        return max(self.names, key=lambda n: (len(normalise_name(n).split()), len(n)))
+
+
+@dataclass(slots=True)
+class Mention:
+    start: int
+    end: int
+    text: str
+    kind: str  # "name", "title", "pronoun"
+    entity: int | None = None
+    sentence_first: bool = False
+
+
+@dataclass(slots=True)
+class Attribution:
+    speaker_entity: int | None
+    attributed_as: str | None
+    cue: str | None
+    confidence: float
+    mention_start: int | None = None
+
+
+@dataclass(slots=True)
+class Document:
+    """Per-document analysis state shared by all quotes of one text."""
+
+    text: str
+    masked: str
+    paras: list[tuple[int, int]]
+    para_starts: list[int]
+    sentence_starts: list[int]
+    cue_starts: list[int] = field(default_factory=list)
+    cue_ends: list[int] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    mention_starts: list[int] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    token_index: dict[str, set[int]] = field(default_factory=dict)
+    last_mention: dict[int, int] = field(default_factory=dict)
+
+    def paragraph_of(self, pos: int) -> int:
+        return max(0, bisect.bisect_right(self.para_starts, pos) - 1)
+
+    def cues_in(self, start: int, end: int) -> range:
+        """Indices of the cue matches lying wholly inside [start, end)."""
+        lo = bisect.bisect_left(self.cue_starts, start)
+        hi = bisect.bisect_right(self.cue_ends, end)
+        return range(lo, max(lo, hi))
+
+    def sentence_bounds(self, pos: int) -> tuple[int, int]:
+        index = bisect.bisect_right(self.sentence_starts, pos) - 1
+        start = self.sentence_starts[max(index, 0)]
+        end = (
+            self.sentence_starts[index + 1]
+            if index + 1 < len(self.sentence_starts)
+            else len(self.text)
+        )
+        return start, end
+
+
+def mask_quotes(text: str, quotes: list[RawQuote]) -> str:
+    """Blank quoted words (keeping a final stop) so later regexes only see reporter prose."""
+    pieces: list[str] = []
+    cursor = 0
+    for quote in quotes:
+        for start, end in quote.spans:
+            if start < cursor:
+                continue
+            pieces.append(text[cursor:start])
+            keep_last = end > start and text[end - 1] in ".!?,;:"
+            body_end = end - 1 if keep_last else end
+            pieces.append(MASK * (body_end - start))
+            if keep_last:
+                pieces.append(text[end - 1])
+            cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+_QUOTE_THEN_SPACE = re.compile(r"[’\"”»]\s")
+# A short subject (or none) and a cue verb right after a quote: "Trump said", "asked Smith".
+_ATTRIBUTION_AHEAD = re.compile(r"(?:[\w\-.’'()]+[^\S\n]+){0,6}?(?i:" + lx.CUE.pattern + r")")
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch in "._"
+
+
+def _sentence_starts(masked: str, paras: list[tuple[int, int]]) -> list[int]:
+    starts: list[int] = [0]
+    next_para = 0
+    para_count = len(paras)
+    lo = hi = 0
+    for match in _SENTENCE_END.finditer(masked):
+        stop = match.start()
+        while next_para < para_count and paras[next_para][0] <= stop:
+            lo, hi = paras[next_para]
+            next_para += 1
+            if lo != starts[-1]:
+                starts.append(lo)
+        if masked[stop] == "." and stop > lo and _is_word_char(masked[stop - 1]):
+            # "Mr." / "U.S." / "J." do not end a sentence
+            word = _WORD_BEFORE.search(masked, max(lo, stop - 12), stop + 1)
+            if word:
+                token = word.group(1).rstrip(".").casefold()
+                if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+                    continue
+        nxt = match.end()
+        if (
+            masked[stop] in "?!"
+            and masked[nxt - 1 : nxt].isspace()
+            and _QUOTE_THEN_SPACE.search(match.group())
+            and _ATTRIBUTION_AHEAD.match(masked, nxt, hi)
+        ):
+            continue  # “Why now?” Trump asked. — the attribution belongs to the quote's sentence
+        if lo < nxt < hi and nxt != starts[-1]:
+            starts.append(nxt)
+    for lo, _ in paras[next_para:]:
+        if lo != starts[-1]:
+            starts.append(lo)
+    return starts
+
+
+def _strip_leading_stopwords(text: str, start: int) -> tuple[str, int]:
+    while True:
+        head, _, rest = text.partition(" ")
+        core = head.strip(".,;:").casefold()
+        if rest and (core in lx.CAPITALISED_STOPWORDS):
+            start += len(head) + 1
+            text = rest.lstrip()
+            continue
+        if not rest and core in lx.CAPITALISED_STOPWORDS:
+            return "", start
+        return text, start
+
+
+def _looks_like_person(parsed_title: str | None, bare: str) -> bool | None:
+    """True for a person, False for an organisation/place, None when undecidable."""
+    tokens = [t.strip(".’'").casefold() for t in bare.split()]
+    if not tokens:
+        return None
+    if any(t in lx.NON_PERSON_WORDS for t in tokens):
+        return False
+    if any(t in lx.CAPITALISED_STOPWORDS for t in tokens):
+        return None
+    if parsed_title:
+        return True
+    if gender_of(bare) is not None:
+        return True
+    if len(tokens) >= 2 and all(len(t) > 1 for t in tokens):
+        return True
+    return None
+
+
+@lru_cache(maxsize=32768)
+def _analyse_name(text: str) -> tuple[int, str, SpeakerName, bool | None] | None:
+    """Text-only part of name registration: (offset of the name, cleaned form, parse, verdict)."""
+    cleaned, shift = _strip_leading_stopwords(text, 0)
+    cleaned = _NAME_SENTENCE_BREAK.split(cleaned, maxsplit=1)[0]
+    cleaned = _NAME_TRAILING_STOP.sub("", cleaned)
+    cleaned = _NAME_POSSESSIVE.sub("", cleaned)
+    if not cleaned:
+        return None
+    parsed = parse_speaker(cleaned)
+    if not parsed.name:
+        return None
+    return shift, cleaned, parsed, _looks_like_person(parsed.title, parsed.name)
+
+
+_APPOSITIVE_STOP = re.compile(r"[,;:]")
+
+
+@lru_cache(maxsize=8192)
+def _appositive_role(tail: str) -> tuple[str, str | None] | None:
+    """(role, organisation) of ", chief strategist at CLSA," when the role has a title word."""
+    match = _APPOSITIVE.match(tail)
+    if not match:
+        return None
+    role = match.group("role").strip()
+    role_words = [w.strip(".").casefold() for w in role.split()]
+    if not any(w in TITLE_HEADS for w in role_words) or len(role_words) > 8:
+        return None
+    org = match.group("org")
+    return role, org.strip() if org else None
+
+
+class Resolver:
+    """Builds the entity table from mentions in document order and resolves speakers."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        # bare name -> entities holding a name that is the "same" person. An entry depends only
+        # on the entities that share a name token with it, so adding a name drops just the
+        # entries sharing one of its tokens or listing its entity as a candidate.
+        self._same_cache: dict[str, list[int]] = {}
+        self._title_holders: dict[str, set[int]] = {}  # title word -> entities with that title
+        self._cached_by_token: dict[str, list[str]] = {}
+        self._cached_by_entity: dict[int, list[str]] = {}
+
+    def _same_entities(self, bare: str) -> list[int]:
+        cached = self._same_cache.get(bare)
+        if cached is not None:
+            return cached
+        token_index = self.doc.token_index
+        tokens = normalise_name(bare).split()
+        candidates: set[int] = set()
+        for token in tokens:
+            candidates.update(token_index.get(token, ()))
+        # "same" as one of the entity's names and not a clash with another ("Eric Trump" is not
+        # the entity already known as "Donald Trump" / "Trump").
+        found = []
+        for index in sorted(candidates):
+            verdicts = {same_person(bare, name) for name in self.doc.entities[index].names}
+            if "same" in verdicts and "possible" not in verdicts:
+                found.append(index)
+        self._same_cache[bare] = found
+        for token in tokens:
+            self._cached_by_token.setdefault(token, []).append(bare)
+        for index in candidates:
+            self._cached_by_entity.setdefault(index, []).append(bare)
+        return found
+
+    def _name_added(self, entity_index: int, tokens: list[str]) -> None:
+        stale = self._cached_by_entity.pop(entity_index, [])
+        for token in tokens:
+            stale.extend(self._cached_by_token.pop(token, ()))
+        for bare in stale:
+            self._same_cache.pop(bare, None)
+
+    def _find_entity(self, bare: str, is_person: bool | None, pos: int) -> int | None:
+        best: tuple[int, int] | None = None
+        for index in self._same_entities(bare):
+            entity = self.doc.entities[index]
+            if is_person is not None and entity.is_person != is_person:
+                continue
+            last = self.doc.last_mention.get(index, -1) + (10**9 if entity.is_person else 0)
+            if best is None or last > best[0]:
+                best = (last, index)
+        return best[1] if best else None
+
+    def register_name(self, text: str, start: int, match_end: int) -> Mention | None:
+        """Register a capitalised run as a mention if it can denote a person or organisation.
+
+        An undecidable run (one capitalised word) counts only in a speaker slot: right before a
+        cue verb ("Kato said"), where it then makes a new entity.
+        """
+        analysed = _analyse_name(text)
+        if analysed is None:
+            return None
+        shift, cleaned, parsed, verdict = analysed
+        start += shift
+        bare = parsed.name
+        existing = self._find_entity(bare, verdict, start)
+        if existing is not None:
+            entity = self.doc.entities[existing]
+            if not entity.is_person and verdict:
+                entity.is_person = True
+        elif verdict is None and not (
+            _cue_at(self.doc, match_end) or _line_initial_colon(self.doc, start, match_end)
+        ):
+            return None
+        else:
+            is_person = verdict if verdict is not None else True
+            self.doc.entities.append(Entity(names=[], is_person=is_person))
+            existing = len(self.doc.entities) - 1
+            entity = self.doc.entities[existing]
+        if bare not in entity.names:
+            entity.names.append(bare)
+            tokens = normalise_name(bare).split()
+            for token in tokens:
+                self.doc.token_index.setdefault(token, set()).add(existing)
+            self._name_added(existing, tokens)
+        if parsed.title and not entity.title:
+            self._set_title(existing, parsed.title)
+        if parsed.affiliation and not entity.affiliation:
+            entity.affiliation = parsed.affiliation
+        if entity.gender is None:
+            entity.gender = gender_of(cleaned, entity.title)
+        return Mention(start, start + len(cleaned), cleaned, "name", existing)
+
+    def add_appositive(self, mention: Mention) -> None:
+        """Capture "Smith, chief strategist at CLSA," style role and organisation."""
+        if mention.entity is None:
+            return
+        masked = self.doc.masked
+        entity = self.doc.entities[mention.entity]
+        after = masked[mention.end : mention.end + 3]
+        if after[:1] == "," or (after[:2] in ("'s", "’s") and after[2:3] == ","):
+            tail = _LEADING_POSSESSIVE.sub("", masked[mention.end : mention.end + 140])
+            # The match cannot reach past the second , ; or : so that prefix is the cache key.
+            stop = _APPOSITIVE_STOP.search(tail, 1)
+            found = _appositive_role(tail[: stop.end()] if stop else tail)
+            if found is not None:
+                role, org = found
+                if not entity.title:
+                    self._set_title(mention.entity, role)
+                entity.is_person = True
+                if org:
+                    entity.affiliation = entity.affiliation or org
+                if entity.gender is None:
+                    entity.gender = gender_of("", role)
+        before = mention.start - 1
+        while before >= 0 and masked[before].isspace():
+            before -= 1
+        if before < 0 or masked[before] != ",":
+            return
+        head = masked[max(0, mention.start - 80) : mention.start]
+        pre = _PRE_APPOSITIVE_ROLE.search(head)
+        if pre and any(w in TITLE_HEADS for w in pre.group("role").split()):
+            if not entity.title:
+                self._set_title(mention.entity, pre.group("role").strip())
+            entity.affiliation = entity.affiliation or pre.group("org")
+
+    def resolve_title(self, phrase: str, pos: int) -> int | None:
+        words = [w.casefold() for w in phrase.split()]
+        heads = [w for w in words if w in TITLE_HEADS]
+        if not heads:
+            return None
+        # The most recently mentioned entity whose title has that head word (every earlier
+        # mention has been registered when this runs, so last_mention orders them).
+        holders = self._title_holders.get(heads[-1])
+        if not holders:
+            return None
+        last_mention = self.doc.last_mention
+        return max(holders, key=lambda index: last_mention.get(index, -1))
+
+    def _set_title(self, entity_index: int, title: str) -> None:
+        self.doc.entities[entity_index].title = title
+        for word in title.casefold().split():
+            self._title_holders.setdefault(word, set()).add(entity_index)
+
+    def resolve_pronoun(self, pronoun: str, pos: int, recent_speakers: list[int]) -> int | None:
+        """Antecedent of a speaker pronoun ("…,” he said): a recent person of matching gender,
+        preferring the latest speaker, sentence subjects, and people with clear person evidence
+        (a title, a known given name) over bare capitalised words."""
+        doc = self.doc
+        word = pronoun.casefold()
+        want_person = word in ("he", "she")
+        limit = bisect.bisect_left(doc.mention_starts, pos)
+        last_speaker = recent_speakers[-1] if recent_speakers else None
+        earlier_speakers = set(recent_speakers[-4:])
+        para_start = doc.para_starts[max(0, bisect.bisect_right(doc.para_starts, pos) - 1)]
+        best: tuple[float, int] | None = None
+        seen: set[int] = set()
+        rank = 0
+        subjects_seen = 0
+        for index in range(limit - 1, max(-1, limit - 60), -1):
+            mention = doc.mentions[index]
+            if mention.entity is None or mention.kind == "pronoun" or mention.end > pos:
+                continue
+            if mention.entity in seen:
+                continue
+            seen.add(mention.entity)
+            entity = doc.entities[mention.entity]
+            if want_person != entity.is_person:
+                continue
+            if (word == "he" and entity.gender == "f") or (word == "she" and entity.gender == "m"):
+                continue
+            distance = pos - mention.end
+            if distance > 3000:
+                break
+            score = -0.5 * rank
+            if mention.entity == last_speaker:
+                score += 1.0
+            elif mention.entity in earlier_speakers:
+                score += 0.5
+            if mention.sentence_first:
+                # the latest sentence subject is the usual antecedent of "…,” he said"
+                score += 1.5 if subjects_seen == 0 else 0.5
+                subjects_seen += 1
+            if mention.start >= para_start:
+                score += 0.3
+            if want_person:
+                if entity.gender is None:
+                    score -= 0.4
+                if entity.title is None and entity.gender is None:
+                    score -= 0.4
+            if doc.masked[mention.end : mention.end + 2] in ("'s", "’s"):
+                score -= 0.5
+            if distance > 1500:
+                score -= 2
+            if best is None or score > best[0]:
+                best = (score, mention.entity)
+            rank += 1
+            if rank >= 8:
+                break
+        return best[1] if best else None
+
+
+def build_document(
+    text: str, quotes: list[RawQuote], paras: list[tuple[int, int]] | None = None
+) -> Document:
+    masked = mask_quotes(text, quotes)
+    if paras is None:
+        paras = paragraphs(text)
+    doc = Document(
+        text=text,
+        masked=masked,
+        paras=paras,
+        para_starts=[p[0] for p in paras] or [0],
+        sentence_starts=_sentence_starts(masked, paras),
+    )
+    doc.cue_starts, doc.cue_ends = lx.cue_spans(masked)
+    resolver = Resolver(doc)
+    raw: list[tuple[int, int, str, str]] = [
+        (*match.span(), match.group(), "name") for match in lx.name_sequences(masked)
+    ]
+    raw.extend((*m.span(), m.group(), "title") for m in lx.TITLE_PHRASE.finditer(masked))
+    raw.extend((*m.span(), m.group(), "pronoun") for m in lx.PRONOUN.finditer(masked))
+    raw.sort()
+    sentence_starts = doc.sentence_starts
+    # Title-case lines (headlines, section heads) make every word look like a name
+    # ("Ted Cruz Refuses To Disavow"): no names are taken from them.
+    title_lines = [(lo, hi) for lo, hi in paras if _title_case_line(masked, lo, hi)]
+    last_end = -1
+    for start, end, mention_text, kind in raw:
+        if start < last_end:
+            continue
+        if (
+            title_lines
+            and kind == "name"
+            and masked[end : end + 1] != ":"  # "Graham: Trump’s ‘Hateful Rhetoric’"
+            and _inside(title_lines, start)
+        ):
+            continue
+        if kind == "name":
+            mention = resolver.register_name(mention_text, start, end)
+            if mention is None:
+                continue
+        elif kind == "title":
+            mention = Mention(start, end, mention_text, "title", None)
+        else:
+            mention = Mention(start, end, mention_text, "pronoun", None)
+        sent_start = sentence_starts[bisect.bisect_right(sentence_starts, start) - 1]
+        first = True
+        for previous in doc.mentions[-3:]:
+            if previous.start >= sent_start and previous.kind != "pronoun":
+                first = False
+                break
+        if not first and kind == "name" and doc.mentions[-1].sentence_first:
+            # "Council engineer Maya Petrov": a modifier name before a role does not take the
+            # subject position from the head
+            gap = masked[doc.mentions[-1].end : mention.start]
+            words = [w.strip(".").casefold() for w in gap.split()]
+            if _ROLE_BETWEEN_NAMES.fullmatch(gap) and any(w in TITLE_HEADS for w in words):
+                first = True
+        mention.sentence_first = first
+        if kind == "title":
+            mention.entity = resolver.resolve_title(mention_text, start)
+        doc.mentions.append(mention)
+        doc.mention_starts.append(mention.start)
+        if mention.entity is not None:
+            doc.last_mention[mention.entity] = mention.start
+        if kind == "name" and mention.entity is not None:
+            # appositives need a comma right after the name ("Smith, chief strategist at CLSA,")
+            # or right before it ("CLSA's chief strategist, Smith"): test that inline first
+            after = masked[mention.end : mention.end + 3]
+            before = mention.start - 1
+            while before >= 0 and masked[before] == " ":
+                before -= 1
+            if (
+                after[:1] == ","
+                or after[2:3] == ","
+                or (before >= 0 and masked[before] in ",\t\r\n\u00a0")
+            ):
+                resolver.add_appositive(mention)
+        last_end = end
+    return doc
+
+
+_LONG_WORD = re.compile(r"[^\W\d_][\w’'\-]{3,}")
+
+
+def _title_case_line(masked: str, lo: int, hi: int) -> bool:
+    if hi - lo > 300 or masked[lo:hi].rstrip().rstrip(_CLOSERS)[-1:] in _TERMINALS:
+        return False  # a headline has no full stop
+    words = _LONG_WORD.findall(masked, lo, hi)
+    if len(words) < 4:
+        return False
+    capitalised = sum(1 for w in words if w[0].isupper())
+    return capitalised >= 0.8 * len(words)
+
+
+def _inside(ranges: list[tuple[int, int]], pos: int) -> bool:
+    index = bisect.bisect_right(ranges, (pos, float("inf"))) - 1
+    return index >= 0 and ranges[index][0] <= pos < ranges[index][1]
+
+
+def _line_initial_colon(doc: Document, start: int, end: int) -> bool:
+    """ "Okafor: …" opening a line (headlines, transcripts) is a speaker slot too."""
+    if doc.masked[end : end + 1] != ":":
+        return False
+    line_start = doc.para_starts[max(0, bisect.bisect_right(doc.para_starts, start) - 1)]
+    return start - line_start < 8 and not doc.masked[line_start:start].strip(" *#_")
+
+
+def _cue_at(doc: Document, end: int) -> bool:
+    """A cue verb right after a name (optionally past 's, an appositive, an adverb)."""
+    limit = end + 60
+    prefix = _SLOT_PREFIX_RE.match(doc.masked, end, limit)
+    index = bisect.bisect_left(doc.cue_starts, prefix.end())
+    return (
+        index < len(doc.cue_starts)
+        and doc.cue_starts[index] == prefix.end()
+        and doc.cue_ends[index] <= limit
+    )
+
+
+_RIGHT_ATTRIBUTION = re.compile(
+    r"^[\s,;:—–\-]*(?:(?P<cue1>" + lx.CUE.pattern + r")\s+(?P<after>[^,;:!?~]{1,80})"
+    r"|(?P<before>[^,;:!?~“”\"]{1,80}?)(?:\s*\([^()~]{1,30}\))?(?:,[^,;~]{1,100},)?\s+"
+    r"(?:[a-z]+ly\s+)?(?P<cue2>" + lx.CUE.pattern + r"))",
+    re.IGNORECASE,
+)
+_DASH_ATTRIBUTION = re.compile(r"^\s*[―—–]+\s*")
+_SIGNATURE_DASH = re.compile(r"[ \t]*[―—–-]+[ \t]*(?:(?:the|The)\s+)?")
+
+
+class Attributor:
+    """Finds the cue and speaker for each quote using the analysed document."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.resolver = Resolver(doc)
+        self.recent_speakers: list[int] = []
+
+    def mention_in(self, start: int, end: int) -> list[Mention]:
+        lo = bisect.bisect_left(self.doc.mention_starts, start)
+        hi = bisect.bisect_left(self.doc.mention_starts, end)
+        return [m for m in self.doc.mentions[lo:hi] if m.end <= end]
+
+    def first_mention_after(self, pos: int, end: int) -> Mention | None:
+        """First mention after pos, allowing a role ("said union leader Mateo Ruiz"); when a role
+        links it to a following person ("said Clinton campaign manager Robby Mook") the later
+        name is the head of the phrase and so the speaker."""
+        mentions = self.mention_in(pos, end)
+        if not mentions:
+            return None
+        between = self.doc.masked[pos : mentions[0].start]
+        if not _ROLE_BEFORE_NAME.fullmatch(between):
+            return None
+        return self._phrase_head(mentions)
+
+    def _phrase_head(self, mentions: list[Mention]) -> Mention:
+        """The head of "Org/Person + role + Person" among consecutive mentions."""
+        head = mentions[0]
+        for following in mentions[1:4]:
+            gap = self.doc.masked[head.end : following.start]
+            words = [w.strip(".").casefold() for w in gap.split()]
+            if (
+                following.kind == "name"
+                and self._is_person_like(following)
+                and _ROLE_BETWEEN_NAMES.fullmatch(gap)
+                and any(w in TITLE_HEADS for w in words)
+            ):
+                head = following
+            else:
+                break
+        return head
+
+    def _from_mention(self, mention: Mention, cue: str | None, confidence: float) -> Attribution:
+        entity = mention.entity
+        if mention.kind == "pronoun":
+            entity = self.resolver.resolve_pronoun(
+                mention.text, mention.start, self.recent_speakers
+            )
+            confidence *= 0.85 if entity is not None else 0.5
+        elif mention.kind == "title" and entity is None:
+            confidence *= 0.6
+        written = mention.text
+        if written.endswith(("'s", "’s")):
+            written = written[:-2]
+        return Attribution(entity, written, cue, confidence, mention.start)
+
+    def _generic(self, start: int, end: int, cue: str, confidence: float) -> Attribution | None:
+        segment = self.doc.masked[start:end]
+        matches = list(lx.GENERIC_SOURCE.finditer(segment))
+        if not matches:
+            return None
+        match = matches[-1]
+        return Attribution(None, match.group().strip(), cue, confidence * 0.7)
+
+    def right(self, close_end: int, sent_end: int) -> Attribution | None:
+        """“Q,” said X  /  “Q,” X said  /  “Q,” X, chief strategist at Y, said"""
+        window_end = min(sent_end, close_end + _WINDOW_RIGHT)
+        segment = self.doc.masked[close_end:window_end]
+        dash = _DASH_ATTRIBUTION.match(segment)
+        if dash:
+            mentions = self.mention_in(close_end + dash.end(), window_end)
+            if mentions and mentions[0].start == close_end + dash.end():
+                return self._from_mention(mentions[0], dash.group().strip(), 0.85)
+        match = _RIGHT_ATTRIBUTION.match(segment)
+        if not match:
+            acc = _ACCORDING_AFTER.match(segment)
+            if acc:
+                for mention in self.mention_in(close_end + acc.end(), window_end)[:1]:
+                    return self._from_mention(mention, "according to", 0.9)
+            return None
+        if match.group("cue1"):
+            cue = match.group("cue1")
+            after_start = close_end + match.start("after")
+            mention = self.first_mention_after(after_start, close_end + match.end("after") + 60)
+            if mention is not None:
+                return self._from_mention(mention, cue, 0.95)
+            generic = self._generic(after_start, close_end + match.end("after"), cue, 0.9)
+            return generic
+        cue = match.group("cue2")
+        before_start = close_end + match.start("before")
+        before_end = close_end + match.end("before")
+        mentions = self.mention_in(before_start, before_end + 1)
+        if mentions:
+            return self._from_mention(self._phrase_head(mentions), cue, 0.95)
+        generic = self._generic(before_start, before_end, cue, 0.9)
+        if generic is None:  # “Out!” the crowd yelled.
+            noun_phrase = _NOUN_SUBJECT.fullmatch(self.doc.masked, before_start, before_end + 1)
+            if (
+                noun_phrase is not None
+                and not self.doc.masked[before_start : noun_phrase.start("np")].strip()
+            ):
+                return Attribution(None, noun_phrase.group("np"), cue, 0.6)
+        return generic
+
+    def left(self, sent_start: int, open_mark: int, partial_hint: bool) -> Attribution | None:
+        """X said: “Q”  /  X said, “Q”  /  X, who characterized it as a “Q”  /  bare colon."""
+        doc = self.doc
+        window_start = max(sent_start, open_mark - _WINDOW_LEFT)
+        # The last cue in the final 130 characters, unless a clause break or more than 110
+        # characters separate it from the quote (then every earlier cue fails the same test).
+        cue_index = None
+        cues = doc.cues_in(max(window_start, open_mark - 130), open_mark)
+        if cues:
+            last = cues[-1]
+            tail = doc.masked[doc.cue_ends[last] : open_mark]
+            if len(tail) <= 110 and not _CLAUSE_BREAK.search(tail):
+                cue_index = last
+        if cue_index is None:
+            if doc.masked[window_start:open_mark].rstrip().endswith(":"):
+                mentions = self.mention_in(window_start, open_mark)
+                persons = [m for m in mentions if self._is_person_like(m)]
+                if persons:
+                    return self._from_mention(persons[0], ":", 0.75)
+            return None
+        cue_start, cue_end = doc.cue_starts[cue_index], doc.cue_ends[cue_index]
+        cue = _SPACE_RUN.sub(" ", doc.masked[cue_start:cue_end])
+        confidence = 0.9
+        if cue.casefold() == "according to":
+            mention = self.first_mention_after(cue_end, open_mark)
+            if mention is not None:
+                return self._from_mention(mention, cue, 0.9)
+        before = self.mention_in(window_start, cue_start)
+        participle = cue.casefold().endswith("ing")
+        if not participle:
+            adjacent = []
+            for mention in reversed(before[-4:]):
+                if _SUBJECT_GAP.match(self.doc.masked[mention.end : cue_start]):
+                    adjacent.append(mention)
+            persons = [m for m in adjacent if self._is_person_like(m)]
+            if persons or adjacent:
+                return self._from_mention((persons or adjacent)[0], cue, confidence)
+        subjects = [m for m in before if self._is_person_like(m) or m.kind != "name"]
+        if subjects and (participle or cue.casefold() not in lx.WEAK_CUES):
+            return self._from_mention(subjects[0], cue, 0.7)
+        after = self.mention_in(cue_end, open_mark)
+        if after and after[0].start - cue_end <= 2 and cue.casefold() not in lx.WEAK_CUES:
+            return self._from_mention(after[0], cue, 0.85)
+        if cue.casefold() in lx.WEAK_CUES:
+            return None
+        return self._generic(window_start, cue_start, cue, 0.8)
+
+    def sentence_cue(
+        self, sent_start: int, open_mark: int, close_end: int, sent_end: int
+    ) -> Attribution | None:
+        """A woven-in quote with no cue next to it takes the speaker of its sentence: the subject
+        of the last speech or stance verb before it ("Trump accused Cruz, the Texas senator, of
+        being “politically correct”"), else of a later "…, Smith, a lawyer, wrote last week"."""
+        doc = self.doc
+        masked = doc.masked
+        window_start = max(sent_start, open_mark - _WINDOW_LEFT)
+        # noun uses count here too: "Rubio’s claim that … is “simply not true”" is still
+        # reported speech, even when its speaker is less certain
+        cues = list(lx.STANCE_CUE.finditer(masked, window_start, open_mark))
+        for match in reversed(cues[-2:]):
+            cue_start = match.start()
+            subject = self._subject_before(window_start, cue_start)
+            if subject is not None:
+                return self._subject_attribution(subject, match.group(), 0.5)
+        window_end = min(sent_end, close_end + 2 * _WINDOW_RIGHT)
+        for match in lx.CUE.finditer(masked, close_end, window_end):
+            cue_start, cue_end = match.span()
+            clause = masked[close_end:cue_start]
+            if "," not in masked[close_end - 2 : cue_start] and clause.strip():
+                continue  # the cue belongs to a clause of its own, not to the quote
+            subject = self._subject_before(max(close_end, cue_start - 160), cue_start)
+            if subject is not None:
+                return self._subject_attribution(subject, match.group(), 0.5)
+            if masked[close_end - 2 : cue_start].strip(" \t\u00a0" + _QUOTE_MARK_CHARS) in (
+                ",",
+                "",
+            ):
+                mention = self.first_mention_after(cue_end, window_end)
+                if mention is not None:
+                    return self._from_mention(mention, match.group(), 0.5)
+        return None
+
+    def _subject_before(self, start: int, cue_start: int) -> Mention | str | None:
+        """Subject of a cue: the nearest person (or pronoun) joined to it, possibly across an
+        appositive; the first person of the clause; or a plain noun phrase ("the lawsuit")."""
+        masked = self.doc.masked
+        before = self.mention_in(start, cue_start)
+        for mention in reversed(before[-4:]):
+            if _SUBJECT_GAP.match(masked[mention.end : cue_start]) and (
+                self._is_person_like(mention) or mention.kind == "pronoun"
+            ):
+                return mention
+        persons = [m for m in before if self._is_person_like(m)]
+        if persons:
+            return persons[0]
+        noun_phrase = _NOUN_SUBJECT.search(masked, max(start, cue_start - 60), cue_start)
+        if noun_phrase is not None:
+            return noun_phrase.group("np")
+        return None
+
+    def _subject_attribution(
+        self, subject: Mention | str, cue: str, confidence: float
+    ) -> Attribution:
+        cue = _SPACE_RUN.sub(" ", cue)
+        if isinstance(subject, str):
+            return Attribution(None, subject, cue, confidence * 0.7)
+        return self._from_mention(subject, cue, confidence)
+
+    def headline_speaker(self, line_start: int, open_mark: int) -> Attribution | None:
+        """Headline convention "Graham: Trump’s ‘Hateful Rhetoric’ Hurts GOP": the name before
+        the colon that opens the line is the speaker."""
+        mentions = self.mention_in(line_start, open_mark)
+        if not mentions or mentions[0].kind != "name":
+            return None
+        head = mentions[0]
+        if self.doc.masked[head.end : head.end + 1] != ":":
+            return None
+        if self.doc.masked[line_start : head.start].strip(" *#_"):
+            return None
+        return self._from_mention(head, ":", 0.6)
+
+    def dash_line(self, para_index: int) -> Attribution | None:
+        """A quote paragraph signed on the next line: “…” ⏎ – Hillary Clinton, in Iowa."""
+        doc = self.doc
+        if para_index + 1 >= len(doc.paras):
+            return None
+        lo, hi = doc.paras[para_index + 1]
+        dash = _SIGNATURE_DASH.match(doc.masked, lo, hi)
+        if dash is None:
+            return None
+        mentions = self.mention_in(dash.end(), min(hi, dash.end() + 80))
+        if mentions and mentions[0].start == dash.end() and mentions[0].kind != "pronoun":
+            return self._from_mention(mentions[0], dash.group().strip(), 0.7)
+        return None
+
+    def _is_person_like(self, mention: Mention) -> bool:
+        if mention.kind == "pronoun":
+            return mention.text.casefold() in ("he", "she")
+        if mention.entity is None:
+            return mention.kind == "title"
+        return self.doc.entities[mention.entity].is_person
+
+    def sentence_according(self, sent_start: int, sent_end: int) -> Attribution | None:
+        segment = self.doc.masked[sent_start:sent_end]
+        if "ccording" not in segment:
+            return None
+        match = _ACCORDING_ANYWHERE.search(segment)
+        if not match:
+            return None
+        mention = self.first_mention_after(sent_start + match.end(), sent_end)
+        if mention is not None:
+            return self._from_mention(mention, "according to", 0.85)
+        return None
+
+    def previous_sentence(self, sent_start: int, para_start: int) -> Attribution | None:
+        """“Q” opening a sentence right after "X described the damage." in the same paragraph."""
+        if sent_start <= para_start:
+            return None
+        prev_start, _ = self.doc.sentence_bounds(sent_start - 1)
+        prev_start = max(prev_start, para_start)
+        segment = self.doc.masked[prev_start:sent_start]
+        if MASK in segment or not self.doc.cues_in(prev_start, sent_start):
+            return None
+        attribution = self.left(prev_start, sent_start - 1, False)
+        if attribution is not None and attribution.speaker_entity is not None:
+            attribution.confidence = min(attribution.confidence, 0.6)
+            return attribution
+        return None
+
+    def gap_attribution(self, close_end: int, next_open: int) -> Attribution | None:
+        return self.right(close_end, next_open)
+
+
+_CLOSERS = "'’\"”)]"
+_TERMINALS = frozenset(".!?…")
+
+
+def is_heading(text: str, lo: int, hi: int, first: bool) -> bool:
+    line = text[lo:hi].strip().strip("*#_ ").strip()
+    if not line:
+        return False
+    terminal = line.rstrip(_CLOSERS)[-1:] in _TERMINALS  # same as TERMINAL.search(line)
+    if (terminal or line.endswith((":", ",", ";"))) and not first:
+        return False
+    words = line.split(None, 25)  # enough to tell "more than 25 words"
+    if len(words) > 25:
+        return False
+    if not terminal and not line.endswith((":", ",", ";")):
+        return True
+    return len(words) <= 20 and line.count(". ") == 0
+
+
+def only_quote_paragraph(doc: Document, lo: int, hi: int) -> bool:
+    return bool(_ONLY_PUNCT.match(doc.masked[lo:hi]))

@@ -1,0 +1,369 @@
+"""Behavioural tests for extract_quotes on the seeds and on focused, invented snippets."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from provenance.extraction import ExtractedQuote, extract_quotes
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+KATO = "Katsunobu Kato"
+SMITH = "Nicholas Smith"
+
+
+def checked(text: str) -> list[ExtractedQuote]:
+    """Extract and assert the span contract on every quote."""
+    quotes = extract_quotes(text)
+    for quote in quotes:
+        parts = [text[s:e] for s, e in quote.spans]
+        assert " ".join(parts) == quote.wording
+        assert all(part for part in parts)
+        assert 0.0 <= quote.confidence <= 1.0
+        if quote.kind == "fragment":
+            assert quote.speaker is None
+    return quotes
+
+
+def seed(prefix: str) -> str:
+    return next(SEEDS.glob(f"{prefix}_*.txt")).read_text()
+
+
+def find(quotes: list[ExtractedQuote], fragment: str) -> ExtractedQuote:
+    matches = [q for q in quotes if fragment in q.wording]
+    assert matches, f"no quote containing {fragment!r} in {[q.wording for q in quotes]}"
+    return matches[0]
+
+
+# ------------------------------------------------------------------ seeds
+
+
+def test_seed_000_repeated_article_links_second_copy():
+    quotes = checked(seed("000"))
+    assert len(quotes) == 8
+    for index in range(4):
+        assert quotes[index].repeat_of is None
+        assert quotes[index + 4].repeat_of == index
+        assert quotes[index + 4].wording == quotes[index].wording
+    card = quotes[0]
+    assert card.wording == "It does exist as a card."
+    assert (card.speaker, card.attributed_as, card.cue) == (KATO, "Kato", "responded")
+    assert card.speaker_title == "Finance Minister"
+    smith = find(quotes, "fundamentally a test of leverage")
+    assert smith.speaker == SMITH and smith.cue == "characterized"
+    assert smith.speaker_affiliation == "CLSA"
+    koll = find(quotes, "transcends normal diplomatic")
+    assert koll.speaker == "Jesper Koll" and koll.cue == "observed"
+    assert (koll.speaker_title, koll.speaker_affiliation) == ("Senior Analyst", "Monex Group")
+    crisis = find(quotes, "national crisis")
+    assert crisis.kind == "partial" and crisis.speaker == "Ishiba Shigeru"
+    assert crisis.speaker_title == "Prime Minister"
+
+
+def test_seed_001_remarked():
+    (quote,) = checked(seed("001"))
+    assert quote.wording.startswith("It does exist as a card, but whether we choose")
+    assert (quote.kind, quote.speaker, quote.cue) == ("full", KATO, "remarked")
+
+
+def test_seed_002_split_pronoun_and_unclosed_tail():
+    text = seed("002")
+    quotes = checked(text)
+    card = find(quotes, "It does exist as a card")
+    assert len(card.spans) == 2
+    assert card.wording == (
+        "It does exist as a card, Whether or not we use that card is a different decision."
+    )
+    assert (card.speaker, card.attributed_as) == (KATO, "He")
+    assert find(quotes, "reciprocal").kind == "fragment"
+    tail = find(quotes, "This is a street fight")
+    assert tail.spans[-1][1] == len(text.rstrip())
+    assert tail.speaker == SMITH and tail.kind == "full"
+    assert tail.speaker_title == "chief Japan strategist" and tail.speaker_affiliation == "CLSA"
+
+
+def test_seed_003_partials_and_headline():
+    quotes = checked(seed("003"))
+    card = find(quotes, "exists as a card")
+    assert (card.kind, card.speaker, card.cue) == ("partial", KATO, "stating")
+    headline = find(quotes, "National Crisis")
+    assert headline.kind == "headline"
+    crisis = find(quotes, "national crisis,")
+    assert (crisis.kind, crisis.speaker) == ("partial", "Yoshihide Suga")
+    passive = find(quotes, "will no longer remain passive")
+    assert (passive.kind, passive.speaker, passive.cue) == ("partial", KATO, "declaring")
+
+
+def test_seed_004_colon_without_space_split_quote_and_fragments():
+    quotes = checked(seed("004"))
+    card = find(quotes, "It does exist as a card.")
+    assert (card.kind, card.speaker, card.attributed_as, card.cue) == (
+        "full",
+        KATO,
+        "Minister Kato",
+        ":",
+    )
+    assert find(quotes, "reciprocal tariffs").kind == "fragment"
+    assert next(q for q in quotes if q.wording == "card").kind == "fragment"
+    street = find(quotes, "street fight now")
+    assert len(street.spans) == 2 and street.speaker == SMITH
+    assert street.attributed_as == "CLSA’s Nicholas Smith" and street.speaker_affiliation == "CLSA"
+    table = find(quotes, "a card on the table")
+    assert (table.kind, table.speaker) == ("partial", KATO)
+    nice = find(quotes, "We’re done playing nice.")
+    assert nice.kind == "full" and nice.confidence <= 0.5
+
+
+# ------------------------------------------------------------------ quote marks
+
+
+def test_straight_quotes_and_said_x():
+    text = '"The deal is off," said Mayor Lena Ortiz. Ortiz later added: "We will try again."'
+    first, second = checked(text)
+    assert (first.wording, first.speaker, first.cue) == ("The deal is off,", "Lena Ortiz", "said")
+    assert second.speaker == "Lena Ortiz" and second.cue == "added"
+
+
+def test_single_quotes_nested_inside_double_are_not_separate():
+    text = "“They called it a ‘pause’ and we believed them,” said Omar Haddad."
+    (quote,) = checked(text)
+    assert quote.wording == "They called it a ‘pause’ and we believed them,"
+    assert quote.speaker == "Omar Haddad"
+
+
+def test_british_single_quotes_survive_apostrophes():
+    text = (
+        "‘We don’t want Japan’s old rules back, not since the ’90s,’ said Gwen Ellery. "
+        "The students’ union agreed."
+    )
+    (quote,) = checked(text)
+    assert quote.wording == "We don’t want Japan’s old rules back, not since the ’90s,"
+    assert quote.speaker == "Gwen Ellery"
+
+
+def test_multi_paragraph_quote_is_one_utterance_with_a_span_per_paragraph():
+    text = (
+        "Inspector Carla Mendes said: “The first witness left before dawn.\n"
+        "“The second one never arrived at all.”\nThe case continues."
+    )
+    (quote,) = checked(text)
+    assert len(quote.spans) == 2
+    assert quote.wording == (
+        "The first witness left before dawn. The second one never arrived at all."
+    )
+    assert quote.speaker == "Carla Mendes"
+
+
+def test_unclosed_quote_stops_at_paragraph_end():
+    text = "Pilot Ana Brook said, “We saw the lights over the bay\nThe airport denied it."
+    (quote,) = checked(text)
+    assert quote.wording == "We saw the lights over the bay"
+    assert quote.speaker == "Ana Brook"
+
+
+def test_stray_mark_does_not_swallow_the_article():
+    text = (
+        'A 12" pipe burst near “ the depot.\nCrews worked overnight.\n'
+        "“It will take a week,” said engineer Rui Alves.\nRoads reopened on Friday."
+    )
+    quotes = checked(text)
+    assert [q.wording for q in quotes] == ["It will take a week,"]
+    assert quotes[0].speaker == "Rui Alves"
+
+
+# ------------------------------------------------------------------ attribution patterns
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "cue"),
+    [
+        ("“Prices will fall,” Hana Kim said.", "Hana Kim", "said"),
+        ("“Prices will fall,” said Hana Kim.", "Hana Kim", "said"),
+        ("Hana Kim said: “Prices will fall.”", "Hana Kim", "said"),
+        ("Hana Kim said, “Prices will fall.”", "Hana Kim", "said"),
+        (
+            "Hana Kim, chief economist at Delta Bank, warned: “Prices will fall.”",
+            "Hana Kim",
+            "warned",
+        ),
+        ("Prices are “about to fall,” according to Hana Kim.", "Hana Kim", "according to"),
+        ("Hana Kim insisted, “Prices will fall.”", "Hana Kim", "insisted"),
+        ("Hana Kim tweeted: “Prices will fall.”", "Hana Kim", "tweeted"),
+        ("Hana Kim replied with a smile: “Prices will fall.”", "Hana Kim", "replied"),
+    ],
+)
+def test_attribution_patterns(text, speaker, cue):
+    quotes = checked(text)
+    assert quotes and quotes[0].speaker == speaker and quotes[0].cue == cue
+
+
+def test_appositive_role_and_affiliation_are_captured():
+    text = "Dara Quinn, senior analyst at Halden Partners, said, “Demand is recovering.”"
+    (quote,) = checked(text)
+    assert quote.speaker_title == "senior analyst"
+    assert quote.speaker_affiliation == "Halden Partners"
+
+
+def test_she_does_not_resolve_to_a_mr():
+    text = (
+        "Mr. Paul Grant met Judge Alice Moreau on Monday. Mr. Grant left early.\n"
+        "She said, “The hearing will resume in March.”"
+    )
+    (quote,) = checked(text)
+    assert quote.speaker == "Alice Moreau" and quote.attributed_as == "She"
+
+
+def test_title_phrase_resolves_to_the_person_given_that_title():
+    text = (
+        "Foreign Minister Ilse Varga met the ambassador on Monday.\n"
+        "“We expect answers by Friday,” the minister said."
+    )
+    (quote,) = checked(text)
+    assert quote.speaker == "Ilse Varga" and quote.attributed_as == "the minister"
+
+
+def test_quote_only_paragraph_continues_previous_speaker():
+    text = (
+        "“The bridge is safe,” engineer Tomas Reyes said.\n"
+        "“We inspected every cable twice.”\nTraffic resumed at noon."
+    )
+    first, second = checked(text)
+    assert second.speaker == "Tomas Reyes" and second.confidence < first.confidence
+
+
+def test_family_name_first_and_surname_only_resolve_to_one_person():
+    text = "Prime Minister Ishida Kenji spoke on Monday.\n“We will not retreat,” Ishida said."
+    (quote,) = checked(text)
+    assert quote.speaker == "Ishida Kenji" and quote.speaker_title == "Prime Minister"
+
+
+def test_fragment_headline_and_partial_kinds():
+    text = (
+        "Mayor calls plan a “disaster”\n"
+        "The so-called “smart” meters arrived on Monday. Mayor Ida Holm called the "
+        "rollout “a disaster for pensioners” during the meeting."
+    )
+    quotes = checked(text)
+    assert [q.kind for q in quotes] == ["headline", "fragment", "partial"]
+    assert quotes[2].speaker == "Ida Holm" and quotes[2].cue == "called"
+
+
+def test_one_word_quote_with_speaker_is_partial():
+    (quote,) = checked("Senator Joan Pike described the plan as “reckless.”")
+    assert quote.kind == "partial" and quote.speaker == "Joan Pike"
+
+
+def test_role_between_names_makes_the_later_name_the_speaker():
+    text = "“The scores are final,” said Harbour Trust spokeswoman Lina Okafor."
+    (quote,) = checked(text)
+    assert quote.speaker == "Lina Okafor"
+
+
+def test_question_mark_quote_keeps_its_following_attribution():
+    text = "“Who pays for the piles?” Councillor Ben Aldous (Ind.) asked. The room fell quiet."
+    (quote,) = checked(text)
+    assert quote.speaker == "Ben Aldous" and quote.cue == "asked"
+
+
+def test_woven_quote_takes_the_subject_of_a_stance_verb():
+    text = "Director Petra Hollis accused the trust of running a “closed shop” on contracts."
+    (quote,) = checked(text)
+    assert quote.kind == "partial" and quote.speaker == "Petra Hollis"
+
+
+def test_woven_quote_takes_a_sentence_final_attribution():
+    text = (
+        "The tender was “a done deal before it opened” for some firms, Quill Demaris, a "
+        "bidder, told reporters on Wednesday."
+    )
+    (quote,) = checked(text)
+    assert quote.kind == "partial" and quote.speaker == "Quill Demaris"
+
+
+def test_pronoun_prefers_the_latest_subject_over_the_last_speaker():
+    text = (
+        "“The deck is finished,” said Aldo Varrick.\n"
+        "Engineer Quill Demaris then spent four hours under the deck.\n"
+        "“The piles are sound,” she said."
+    )
+    first, second = checked(text)
+    assert first.speaker == "Aldo Varrick" and second.speaker == "Quill Demaris"
+
+
+def test_conflicting_given_name_is_another_person():
+    text = (
+        "Anna Kessler runs the pier café.\n"
+        "“We open on Friday,” Jonas Kessler said.\n“Not before Monday,” Kessler added."
+    )
+    first, second = checked(text)
+    assert first.speaker == "Jonas Kessler" and second.speaker == "Jonas Kessler"
+
+
+def test_signature_line_after_a_quote_paragraph():
+    text = (
+        "Residents spoke at the open evening.\n\n“It is the best thing the town has built.”"
+        "\n\n– Rosa Delgado, harbour pilot\n"
+    )
+    (quote,) = checked(text)
+    assert quote.speaker == "Rosa Delgado"
+
+
+def test_consecutive_quotes_with_their_own_attributions_stay_apart():
+    text = "“Boats moor free,” said Aldo Varrick. “Yachts pay,” added Quill Demaris."
+    first, second = checked(text)
+    assert first.speaker == "Aldo Varrick" and second.speaker == "Quill Demaris"
+
+
+def test_capitalised_or_determined_cue_words_are_not_cues():
+    text = "The State Department notice was “out of date,” port manager Ines Marlow said."
+    (quote,) = checked(text)
+    assert quote.speaker == "Ines Marlow" and quote.cue == "said"
+
+
+def test_group_subject_after_an_exclamation():
+    (quote,) = checked("“Open it!” the crowd chanted as the mayor reached for the ribbon.")
+    assert quote.kind == "full" and quote.attributed_as == "the crowd"
+    assert quote.speaker is None
+
+
+def test_woven_quote_with_comma_inside_takes_a_following_said_x():
+    text = "The deck is “the best view in the county,” said Rosa Delgado, a harbour pilot."
+    (quote,) = checked(text)
+    assert quote.kind == "partial" and quote.speaker == "Rosa Delgado"
+
+
+def test_markup_attribute_values_are_not_quotes():
+    text = '<tweet author="@harbourtrust" datetime="2016-07-23">Pier opens today.</tweet>'
+    assert checked(text) == []
+
+
+@pytest.mark.parametrize("text", ["", "no quotes at all", "“", '"""', "‘’’‘", "\n\n“\n”"])
+def test_degenerate_inputs_do_not_raise(text):
+    checked(text)
+
+
+# ------------------------------------------------------------------ measured quality
+
+
+def _load_eval_module():
+    spec = importlib.util.spec_from_file_location(
+        "eval_extraction", ROOT / "bench" / "eval_extraction.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("subset", ["seeds", "own"])
+def test_labelled_eval_set_meets_thresholds(subset):
+    summary = _load_eval_module().evaluate_gold_set(ROOT / "tests" / "eval" / subset)
+    assert summary["f1"] >= 0.95
+    assert summary["speaker_accuracy"] >= 0.95
+    assert summary["kind_accuracy"] >= 0.9
+
+
+def test_own_eval_set_is_large_enough():
+    assert len(list((ROOT / "tests" / "eval" / "own").glob("*.json"))) >= 12

@@ -1,0 +1,60 @@
+"""Property tests: extraction never raises, spans stay exact, runtime stays linear."""
+
+from __future__ import annotations
+
+import time
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from provenance.extraction import _extract
+
+MARKS = "\"'“”‘’„«»‹›"
+pieces = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(list(MARKS)),
+    st.sampled_from([" said ", "He said, ", " Kato ", "\n", ": ", ", ", ". ", "Mr. ", "’s "]),
+)
+documents = st.lists(pieces, max_size=60).map("".join)
+
+
+def assert_valid(text: str) -> None:
+    quotes = _extract(text)  # the internal entry point: errors surface instead of being eaten
+    for index, quote in enumerate(quotes):
+        parts = [text[s:e] for s, e in quote.spans]
+        assert " ".join(parts) == quote.wording
+        assert all(0 <= s < e <= len(text) for s, e in quote.spans)
+        assert quote.repeat_of is None or quote.repeat_of < index
+
+
+@settings(max_examples=400, deadline=None)
+@given(documents)
+def test_mixed_marks_and_prose(text):
+    assert_valid(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_arbitrary_unicode(text):
+    assert_valid(text)
+
+
+def _timed(text: str) -> float:
+    start = time.perf_counter()
+    assert_valid(text)
+    return time.perf_counter() - start
+
+
+def test_long_paragraphs_stay_linear():
+    unit = "Minister Kato said “it is a card, ’90s’ and don’t” while ‘x "
+    small = unit * 400
+    large = unit * 3400  # ~200 KB single paragraph
+    assert len(large) >= 200_000
+    t_small, t_large = _timed(small), _timed(large)
+    assert t_large < 5.0
+    assert t_large < 40 * max(t_small, 0.005)
+
+
+def test_many_unbalanced_marks():
+    text = ("“" * 5000) + ("word " * 5000) + ("’" * 5000) + ('"' * 5001)
+    assert _timed(text) < 5.0

@@ -1,0 +1,63 @@
+"""Name normalisation and cross-document person matching."""
+
+from __future__ import annotations
+
+import pytest
+
+from provenance.extraction.names import (
+    gender_of,
+    name_key,
+    normalise_name,
+    parse_speaker,
+    same_person,
+    split_title,
+)
+
+
+def test_normalise_strips_titles_possessives_brackets_and_case():
+    assert normalise_name("Finance Minister Katsunobu Kato’s") == "katsunobu kato"
+    assert normalise_name("[Srijana  lama]") == "srijana lama"
+    assert normalise_name("Mr. Paul Grant") == "paul grant"
+    assert normalise_name("Katō") == "kato"
+
+
+def test_name_key_ignores_order():
+    assert name_key("Kato Katsunobu") == name_key("Katsunobu Kato")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "verdict"),
+    [
+        ("Kato", "Katsunobu Kato", "same"),
+        ("Finance Minister Katsunobu Kato", "Minister Kato", "same"),
+        ("Prime Minister Ishiba Shigeru", "Shigeru Ishiba", "same"),
+        ("J. Smith", "John Smith", "same"),
+        ("Yoshihide Suga", "Shigeru Suga", "possible"),
+        ("Nicholas Smith", "Jesper Koll", "different"),
+        ("", "Kato", "different"),
+    ],
+)
+def test_same_person(a, b, verdict):
+    assert same_person(a, b) == verdict
+    assert same_person(b, a) == verdict
+
+
+def test_split_title_and_affiliation():
+    assert split_title("Finance Minister Katsunobu Kato") == ("Finance Minister", "Katsunobu Kato")
+    assert split_title("Nicholas Smith") == (None, "Nicholas Smith")
+    parsed = parse_speaker("CLSA’s Nicholas Smith")
+    assert (parsed.title, parsed.name, parsed.affiliation) == (None, "Nicholas Smith", "CLSA")
+    parsed = parse_speaker("Japan’s Finance Minister Katsunobu Kato")
+    assert (parsed.title, parsed.name, parsed.affiliation) == (
+        "Finance Minister",
+        "Katsunobu Kato",
+        "Japan",
+    )
+    assert split_title("the minister") == ("minister", "")
+
+
+def test_gender_cues():
+    assert gender_of("Mr. Grant") == "m"
+    assert gender_of("Alice Moreau") == "f"
+    assert gender_of("Kato", "spokeswoman") == "f"
+    assert gender_of("Zorbal Quenn") is None
