@@ -25,7 +25,6 @@ from provenance.storage.models import (
     SpeakerAlias,
     Variant,
 )
-from provenance.storage.speakers import find_speaker
 
 
 def outlet_key(outlet: str | None, source_id: int) -> str:
@@ -113,21 +112,27 @@ def evidence_flags(session: Session, quote_ids: Iterable[int] | None = None) -> 
     )
     misquotes = select(Variant.quote_id).where(Variant.misquote)
     if quote_ids is None:
-        batches: Iterable[Any] = [(links, misquotes, None)]
+        batches: Iterable[Any] = [([links], misquotes, None)]
     else:
+        # One query per link end, each through its own index (link.variant_a_id and
+        # link.variant_b_id): an OR across the two joined variants scans every link.
         batches = (
             (
-                links.where(variant_a.quote_id.in_(chunk) | variant_b.quote_id.in_(chunk)),
+                [
+                    links.where(end.in_(select(Variant.id).where(Variant.quote_id.in_(chunk))))
+                    for end in (Link.variant_a_id, Link.variant_b_id)
+                ],
                 misquotes.where(Variant.quote_id.in_(chunk)),
                 set(chunk),
             )
             for chunk in _chunks(list(quote_ids))
         )
-    for link_query, misquote_query, wanted in batches:
-        for relation, quote_a, quote_b in session.execute(link_query):
-            for quote_id in (quote_a, quote_b):
-                if wanted is None or quote_id in wanted:
-                    found[quote_id].add(relation)
+    for link_queries, misquote_query, wanted in batches:
+        for link_query in link_queries:
+            for relation, quote_a, quote_b in session.execute(link_query):
+                for quote_id in (quote_a, quote_b):
+                    if wanted is None or quote_id in wanted:
+                        found[quote_id].add(relation)
         for (quote_id,) in session.execute(misquote_query):
             found[quote_id].add("misquote")
     return dict(found)
@@ -253,6 +258,8 @@ def quotes_by_speaker(session: Session, name: str | None = None) -> list[dict[st
         .order_by(Speaker.name, Quote.outlet_count.desc(), Quote.id)
     )
     if name is not None:
+        from provenance.storage.speakers import find_speaker  # imports name handling
+
         speaker = find_speaker(session, name)
         query = query.where(Quote.speaker_id == speaker.id)
     return quote_trees(session, list(session.scalars(query)))
@@ -344,6 +351,8 @@ def drift_candidates(
         .order_by(Link.drift_score.desc(), Link.id)
     )
     if speaker is not None:
+        from provenance.storage.speakers import find_speaker
+
         query = query.where(Variant.speaker_id == find_speaker(session, speaker).id)
     pairs = session.execute(query).all()
     other_ids = {link.variant_b_id for link, _ in pairs}

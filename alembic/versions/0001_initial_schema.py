@@ -211,6 +211,8 @@ def upgrade() -> None:
     with op.batch_alter_table('review_item', schema=None) as batch_op:
         batch_op.create_index('ix_review_item_queue', ['state', 'priority'], unique=False)
         batch_op.create_index(batch_op.f('ix_review_item_speaker_id'), ['speaker_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_review_item_quote_id'), ['quote_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_review_item_link_id'), ['link_id'], unique=False)
 
     op.create_table('review_decision',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -256,6 +258,8 @@ def downgrade() -> None:
 
     op.drop_table('review_decision')
     with op.batch_alter_table('review_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_review_item_link_id'))
+        batch_op.drop_index(batch_op.f('ix_review_item_quote_id'))
         batch_op.drop_index(batch_op.f('ix_review_item_speaker_id'))
         batch_op.drop_index('ix_review_item_queue')
 

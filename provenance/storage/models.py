@@ -295,8 +295,14 @@ class ReviewItem(Base):
     # Fingerprint of the evidence the item was built from: new evidence reopens it.
     evidence: Mapped[str | None] = mapped_column(String(64))
     speaker_id: Mapped[int | None] = mapped_column(ForeignKey("speaker.id"), index=True)
-    quote_id: Mapped[int | None] = mapped_column(ForeignKey("quote.id", ondelete="SET NULL"))
-    link_id: Mapped[int | None] = mapped_column(ForeignKey("link.id", ondelete="SET NULL"))
+    # Indexed: deleting a quote or link (every relink does) sets these to NULL, and without
+    # an index each deleted row would scan the whole review queue.
+    quote_id: Mapped[int | None] = mapped_column(
+        ForeignKey("quote.id", ondelete="SET NULL"), index=True
+    )
+    link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("link.id", ondelete="SET NULL"), index=True
+    )
     required_decisions: Mapped[int] = mapped_column(default=1)
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     claimed_at: Mapped[datetime | None]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from provenance.errors import Ambiguous, NotFound
@@ -69,10 +69,11 @@ class _Entry:
 
 
 class SpeakerDirectory:
-    """An in-memory view of stored speakers that an ingest batch resolves names against.
+    """An in-memory view of stored speakers that an ingest run resolves names against.
 
-    Built once per batch (speakers are few next to quotes); entries made inside a
-    transaction that is rolled back are dropped with `forget_pending`.
+    Built once per run (speakers are few next to quotes). Name, role and affiliation
+    changes and new aliases are queued and written in bulk by `flush`; everything done
+    inside a transaction that is rolled back is dropped with `forget_pending`.
     """
 
     def __init__(self, session: Session) -> None:
@@ -80,6 +81,13 @@ class SpeakerDirectory:
         self._by_key: dict[tuple[str, ...], int] = {}
         self._by_token: dict[str, list[_Entry]] = defaultdict(list)
         self._pending: list[tuple[str, object]] = []
+        # speaker id -> [name, role, affiliation] as stored (or about to be, after `flush`)
+        self._state: dict[int, list[str | None]] = {}
+        self._undo: dict[int, list[str | None] | None] = {}  # state before this transaction
+        self._dirty: set[int] = set()
+        self._new_aliases: list[dict[str, object]] = []
+        self._asked: set[tuple[int, int]] = set()  # possible-alias pairs already flagged
+        self._asked_pending: list[tuple[int, int]] = []
         rows = session.execute(
             select(SpeakerAlias.normalised, SpeakerAlias.speaker_id, Speaker.name)
             .join(Speaker, Speaker.id == SpeakerAlias.speaker_id)
@@ -87,6 +95,12 @@ class SpeakerDirectory:
         )
         for normalised, speaker_id, name in rows:
             self._remember(normalised, speaker_id, name, pending=False)
+        for speaker_id, name, role, affiliation in session.execute(
+            select(Speaker.id, Speaker.name, Speaker.role, Speaker.affiliation).where(
+                Speaker.merged_into_id.is_(None)
+            )
+        ):
+            self._state[speaker_id] = [name, role, affiliation]
 
     def _remember(self, normalised: str, speaker_id: int, name: str, *, pending: bool) -> None:
         if normalised in self._by_alias:
@@ -100,8 +114,41 @@ class SpeakerDirectory:
         if pending:
             self._pending.append((normalised, entry))
 
+    def flush(self, session: Session) -> None:
+        """Write the queued speaker changes and new aliases (a few statements in all)."""
+        if self._dirty:
+            session.execute(
+                update(Speaker),
+                [
+                    dict(
+                        zip(
+                            ("id", "name", "role", "affiliation"), (i, *self._state[i]), strict=True
+                        )
+                    )
+                    for i in sorted(self._dirty)
+                ],
+            )
+            self._dirty.clear()
+        if self._new_aliases:
+            session.execute(insert(SpeakerAlias), self._new_aliases)
+            self._new_aliases.clear()
+
+    def not_yet_flagged(self, speaker_id: int, others: list[int]) -> list[int]:
+        """The possible matches of `speaker_id` not already flagged for an editor in this run:
+        one ambiguous name repeated across a corpus needs one review item, one check."""
+        fresh = []
+        for other in others:
+            pair = (min(speaker_id, other), max(speaker_id, other))
+            if pair not in self._asked:
+                self._asked.add(pair)
+                self._asked_pending.append(pair)
+                fresh.append(other)
+        return fresh
+
     def commit_pending(self) -> None:
         self._pending.clear()
+        self._undo.clear()
+        self._asked_pending.clear()
 
     def forget_pending(self) -> None:
         for normalised, entry in self._pending:
@@ -114,6 +161,16 @@ class SpeakerDirectory:
                 if entry in bucket:
                     bucket.remove(entry)
         self._pending.clear()
+        for speaker_id, before in self._undo.items():
+            if before is None:
+                self._state.pop(speaker_id, None)
+            else:
+                self._state[speaker_id] = before
+        self._undo.clear()
+        self._dirty.clear()
+        self._new_aliases.clear()
+        self._asked.difference_update(self._asked_pending)
+        self._asked_pending.clear()
 
     def _match(self, name: str) -> tuple[int | None, list[int]]:
         normalised = normalise_name(name)
@@ -136,6 +193,17 @@ class SpeakerDirectory:
         # Several stored people fit a bare surname: none of them is safe to pick.
         return None, sorted(same | possible)
 
+    def _stored_state(self, session: Session, speaker_id: int) -> list[str | None]:
+        state = self._state.get(speaker_id)
+        if state is None:
+            row = session.execute(
+                select(Speaker.name, Speaker.role, Speaker.affiliation).where(
+                    Speaker.id == speaker_id
+                )
+            ).one()
+            state = self._state[speaker_id] = list(row)
+        return state
+
     def resolve(
         self,
         session: Session,
@@ -151,25 +219,44 @@ class SpeakerDirectory:
         speaker_id, possible = self._match(bare)
         created = speaker_id is None
         if speaker_id is None:
-            speaker = Speaker(
-                name=bare.strip(), kind=speaker_kind(bare), role=title, affiliation=affiliation
-            )
-            session.add(speaker)
-            session.flush()
-            speaker_id = speaker.id
+            speaker_id = session.execute(
+                insert(Speaker).returning(Speaker.id),
+                [
+                    {
+                        "name": bare.strip(),
+                        "kind": speaker_kind(bare),
+                        "role": title,
+                        "affiliation": affiliation,
+                    }
+                ],
+            ).scalar_one()
+            self._state[speaker_id] = [bare.strip(), title, affiliation]
+            self._undo[speaker_id] = None
+            name = bare.strip()
         else:
-            speaker = session.get(Speaker, speaker_id)
-            assert speaker is not None
+            state = self._stored_state(session, speaker_id)
+            before = list(state)
             # Keep the fullest form of the name and the latest stated role/affiliation.
-            if len(normalise_name(bare).split()) > len(normalise_name(speaker.name).split()):
-                speaker.name = bare.strip()
-            speaker.role = title or speaker.role
-            speaker.affiliation = affiliation or speaker.affiliation
-        for alias in {bare.strip(), name_as_written.strip()}:
+            if len(normalise_name(bare).split()) > len(normalise_name(state[0] or "").split()):
+                state[0] = bare.strip()
+            state[1] = title or state[1]
+            state[2] = affiliation or state[2]
+            if state != before:
+                self._undo.setdefault(speaker_id, before)
+                self._dirty.add(speaker_id)
+            name = state[0] or bare.strip()
+        for alias in dict.fromkeys((bare.strip(), name_as_written.strip())):
             normalised = normalise_name(alias)
             if normalised and normalised not in self._by_alias:
-                session.add(SpeakerAlias(speaker_id=speaker_id, alias=alias, normalised=normalised))
-                self._remember(normalised, speaker_id, speaker.name, pending=True)
+                self._new_aliases.append(
+                    {
+                        "speaker_id": speaker_id,
+                        "alias": alias,
+                        "normalised": normalised,
+                        "origin": "extracted",
+                    }
+                )
+                self._remember(normalised, speaker_id, name, pending=True)
         return Resolution(speaker_id, created, possible if created else [])
 
 
@@ -186,11 +273,18 @@ def find_speaker(session: Session, query: str) -> Speaker:
     Raises Ambiguous with the candidates when several people fit, NotFound with the
     nearest name when nobody does.
     """
-    from rapidfuzz import fuzz, process
-
     wanted = normalise_name(query)
     if not wanted:
         raise NotFound(f"no speaker name in {query!r}", fix="pass a name, e.g. --speaker Kato")
+    # The common case, a name exactly as stored: one indexed lookup (aliases are unique),
+    # with the same answer the full scan below gives for it.
+    direct = session.scalars(
+        select(Speaker)
+        .join(SpeakerAlias, SpeakerAlias.speaker_id == Speaker.id)
+        .where(SpeakerAlias.normalised == wanted, Speaker.merged_into_id.is_(None))
+    ).all()
+    if len(direct) == 1:
+        return direct[0]
     rows = session.execute(
         select(SpeakerAlias.normalised, Speaker)
         .join(Speaker, Speaker.id == SpeakerAlias.speaker_id)
@@ -216,6 +310,8 @@ def find_speaker(session: Session, query: str) -> Speaker:
     if len(exact) > 1:
         _raise_ambiguous(query, list(exact.values()))
     # A typo: compare token-wise so "Katoo" finds "kato" and "Katsunobu Kat" finds him too.
+    from rapidfuzz import fuzz, process
+
     scored = process.extract(wanted, list(by_alias), scorer=fuzz.token_sort_ratio, limit=10)
     best: dict[int, tuple[float, Speaker]] = {}
     for alias, score, _ in scored:

@@ -1,0 +1,111 @@
+"""The scale benchmark (bench/run.py) at N = 200: every figure is produced and every result is
+correct. No time is ever asserted: the suite runs on machines of any speed."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+sys.path.insert(0, str(REPO / "bench"))
+
+import run as bench_run
+
+ARTICLES = 200
+
+
+def _run(tmp_path: Path, *extra: str) -> dict:
+    out = tmp_path / "result.json"
+    code = bench_run.main(
+        [
+            "--articles",
+            str(ARTICLES),
+            "--work",
+            str(tmp_path / "work"),
+            "--scaling-articles",
+            "60",
+            "--lookups",
+            "4",
+            "--cli-reps",
+            "2",
+            "--no-record",
+            "--quiet",
+            "--json",
+            str(out),
+            *extra,
+        ]
+    )
+    result = json.loads(out.read_text())
+    assert code == 0, result["checks"]
+    return result
+
+
+def _check_figures(result: dict) -> None:
+    assert result["articles"] == ARTICLES
+    assert all(result["checks"].values()), result["checks"]
+    counts = result["counts"]
+    assert counts["source"] == ARTICLES and counts["occurrence"] > 0
+    assert counts["unlinked_variants"] == 0 and counts["quote"] > 0
+    for phase in ("ingest", "link"):
+        figures = result[phase]
+        assert figures["seconds"] > 0
+        assert figures["articles_per_s"] > 0 and figures["occurrences_per_s"] > 0
+        assert figures["peak_rss_bytes"] > 0
+    assert result["end_to_end"]["articles_per_s"] > 0
+    assert result["database_bytes"] > 0
+    for where in ("lookups_in_process", "lookups_cli"):
+        for lookup in ("speakers", "show"):
+            figures = result[where][lookup]
+            assert figures["n"] > 0 and 0 < figures["p50_ms"] <= figures["p95_ms"]
+    assert result["help"]["n"] > 0 and result["help"]["p50_ms"] > 0
+    export = result["csv_export"]
+    assert export["rows"] == counts["speech_occurrences"] and export["rows_per_s"] > 0
+    floor = result["floor"]
+    assert floor["files"] == ARTICLES and floor["matches"] > 0
+    assert floor["rows"] == floor["provenance_rows"]
+    assert floor["ratio_end_to_end"] > 0
+    naive = result["naive"]
+    assert naive["variants"] == counts["variant"] and naive["pairs_scored"] > 0
+    assert naive["naive_links"] >= naive["found_same_quote"] >= 0
+    assert 0.0 <= naive["recall"] <= 1.0 and naive["speedup_vs_link"] > 0
+    scaling = result["workers_scaling"]
+    if result["backend"] == "sqlite":
+        assert scaling["articles"] == 60 and scaling["speedup"] > 0
+    assert result["peak_rss_bytes"] > 0 and result["load_before"]
+    # The report renders every figure and a verdict for every target.
+    section = bench_run.markdown_section([result])
+    for label, _ in bench_run.figures(result):
+        assert f"| {label} |" in section
+    assert len(bench_run.verdicts(result, [result])) >= (10 if result["workers_scaling"] else 9)
+
+
+def test_bench_smoke_sqlite(tmp_path: Path) -> None:
+    result = _run(tmp_path)
+    _check_figures(result)
+    # The results file: this section is (re)written, every other section is kept.
+    target = tmp_path / "RESULTS.md"
+    target.write_text("# Benchmark results\n\n## Extraction\n\nkept\n")
+    bench_run.write_markdown([result], target)
+    bench_run.write_markdown([result], target)
+    text = target.read_text()
+    assert "## Extraction\n\nkept" in text
+    assert text.count(bench_run.SECTION_TITLE) == 1 and text.count(bench_run.SECTION_END) == 1
+
+
+@pytest.mark.postgres
+def test_bench_smoke_postgres(tmp_path: Path, postgres_database: str) -> None:
+    result = _run(tmp_path, "--db", postgres_database, "--scaling-articles", "0")
+    assert result["backend"] == "postgresql"
+    assert result["workers_scaling"] is None  # skipped on purpose: SQLite only
+    _check_figures(result)
+
+
+def test_fast_head_revision_matches_alembic() -> None:
+    """`provenance` checks the schema without importing alembic; both must agree."""
+    from provenance.storage import migrations
+
+    assert migrations._head_from_files() == migrations.script_directory().get_current_head()
