@@ -54,6 +54,24 @@ def speaker_kind(name: str) -> str:
     return "person" if tokens else "unknown"
 
 
+def shares_surname(a: str, b: str) -> bool:
+    """Two names might be one person only through a family name: "Yoshihide Suga" and
+    "Shigeru Suga" are worth asking an editor about, "Zora Norrington" and "Zora Valcourt"
+    (a shared given name) are not. The last token is the family name in Western order, the
+    first in family-name-first order, so a match at either end counts unless both are the
+    leading token (then it is a shared given name)."""
+    tokens_a, tokens_b = normalise_name(a).split(), normalise_name(b).split()
+    if not tokens_a or not tokens_b:
+        return False
+    for token in set(tokens_a) & set(tokens_b):
+        leading_in_both = token == tokens_a[0] and token == tokens_b[0]
+        if (token in (tokens_a[-1], tokens_b[-1])) and not (
+            leading_in_both and len(tokens_a) > 1 and len(tokens_b) > 1
+        ):
+            return True
+    return False
+
+
 @dataclass
 class Resolution:
     speaker_id: int
@@ -186,7 +204,7 @@ class SpeakerDirectory:
             verdict = same_person(name, entry.name)
             if verdict == "same":
                 same.add(entry.speaker_id)
-            elif verdict == "possible":
+            elif verdict == "possible" and shares_surname(name, entry.name):
                 possible.add(entry.speaker_id)
         if len(same) == 1:
             return same.pop(), []

@@ -1,0 +1,52 @@
+"""Cross-source speaker merging: same person merged, maybe-same asked, different kept apart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from provenance.ingest import ingest
+from provenance.storage.db import open_database
+from provenance.storage.models import ReviewItem, Speaker
+from provenance.storage.speakers import shares_surname
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("Yoshihide Suga", "Shigeru Suga", True),
+        ("Zora Norrington", "Zora Valcourt", False),  # a shared given name is no reason
+        ("Kato Katsunobu", "Ayumi Kato", True),  # family name first on one side
+        ("Nicholas Smith", "Agnes Smith", True),
+        ("Petra Lindqvist", "Marek Okonkwo", False),
+    ],
+)
+def test_shares_surname(a: str, b: str, expected: bool) -> None:
+    assert shares_surname(a, b) is expected
+
+
+def test_possible_alias_is_asked_not_merged(tmp_path: Path) -> None:
+    articles = {
+        "one.txt": "Port report\n\n“We will dredge the channel,” said Mayor Oskar Brandvold.\n",
+        "two.txt": "Port follow-up\n\n“Dredging starts in May,” said Ilse Brandvold, his deputy.\n",
+        "three.txt": "Budget\n\n“The numbers hold,” said Oskar Lindgren, the treasurer.\n",
+        "four.txt": "Budget again\n\n“We will dredge it,” Brandvold said on Friday.\n",
+    }
+    for name, text in articles.items():
+        (tmp_path / name).write_text(text)
+    database = open_database(f"sqlite:///{tmp_path / 'p.db'}")
+    ingest(database, [tmp_path / n for n in articles])
+    with database.session() as session:
+        names = set(session.scalars(select(Speaker.name)))
+        aliases = [
+            i.payload for i in session.scalars(select(ReviewItem).where(ReviewItem.kind == "alias"))
+        ]
+        ids = {s.name: s.id for s in session.scalars(select(Speaker))}
+    database.dispose()
+    assert {"Oskar Brandvold", "Ilse Brandvold", "Oskar Lindgren"} <= names
+    pairs = {tuple(sorted(p["speaker_ids"])) for p in aliases}
+    assert tuple(sorted((ids["Oskar Brandvold"], ids["Ilse Brandvold"]))) in pairs
+    # a shared given name alone never raises an alias question
+    assert tuple(sorted((ids["Oskar Brandvold"], ids["Oskar Lindgren"]))) not in pairs
