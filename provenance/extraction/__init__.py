@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from provenance.extraction.attribution import (
+    MASK,
     Attribution,
     Attributor,
     Document,
@@ -76,7 +77,8 @@ def _merge_split_quotes(
     doc: Document, attributor: Attributor, quotes: list[RawQuote], open_paras: list[int]
 ):
     """Group “A,” said X. “B.” (and He said, “A,” and did Y. “B.”) into one utterance."""
-    groups: list[tuple[list[RawQuote], Attribution | None]] = []
+    # (quotes, attribution found between them, index of the first quote)
+    groups: list[tuple[list[RawQuote], Attribution | None, int]] = []
     index = 0
     while index < len(quotes):
         group = [quotes[index]]
@@ -117,7 +119,7 @@ def _merge_split_quotes(
                 index += 1
                 continue
             break
-        groups.append((group, gap_attribution))
+        groups.append((group, gap_attribution, index + 1 - len(group)))
         index += 1
     return groups
 
@@ -136,8 +138,10 @@ def _clause_start(doc: Document, open_mark: int, sent_start: int | None = None) 
     """Whether a quote opens a clause (“Q,” said X / X said: “Q”) rather than being woven in."""
     if sent_start is None:
         sent_start = doc.sentence_bounds(open_mark)[0]
+    if open_mark - sent_start <= 1:
+        return True
     prefix = doc.masked[max(sent_start, open_mark - 40) : open_mark].rstrip(" \t*_")
-    if open_mark - sent_start <= 1 or not prefix.strip():
+    if not prefix.strip():
         return True
     return prefix[-1] in _CLAUSE_OPENERS
 
@@ -183,25 +187,42 @@ def _extract(text: str) -> list[ExtractedQuote]:
     attributor = Attributor(doc)
     para_starts = doc.para_starts
     open_paras = [bisect_right(para_starts, q.open_mark) - 1 for q in raw_quotes]
-    last_paras = {id(q): bisect_right(para_starts, q.spans[-1][0]) - 1 for q in raw_quotes}
     groups = _merge_split_quotes(doc, attributor, raw_quotes, open_paras)
-    quote_number = {id(q): i for i, q in enumerate(raw_quotes)}
     result_paras: list[int] = []
     results: list[tuple] = []
     last_attributed_para: dict[int, tuple[int | None, str | None]] = {}
     last_quote_in_para: dict[int, int | None] = {}
     paragraph_facts: dict[int, tuple[bool, bool]] = {}  # index -> (quote only, heading)
     best_names: dict[int, str] = {}
-    for group, gap_attribution in groups:
+    sentence_starts = doc.sentence_starts
+    sentence_count = len(sentence_starts)
+    for group, gap_attribution, first_index in groups:
         first, last = group[0], group[-1]
         spans = [span for quote in group for span in quote.spans]
-        wording = " ".join(text[s:e] for s, e in spans)
-        para_index = open_paras[quote_number[id(first)]]
+        if len(spans) == 1:
+            wording = text[spans[0][0] : spans[0][1]]
+        else:
+            wording = " ".join([text[s:e] for s, e in spans])
+        close_end = _close_end(last)
+        para_index = open_paras[first_index]
         result_paras.append(para_index)
-        last_para = last_paras[id(last)]
+        last_para = (
+            para_index
+            if last is first and len(first.spans) == 1
+            else bisect_right(para_starts, last.spans[-1][0]) - 1
+        )
         lo, hi = doc.paras[para_index] if doc.paras else (0, len(text))
-        sent_start, _ = doc.sentence_bounds(first.open_mark)
-        _, sent_end = doc.sentence_bounds(max(_close_end(last) - 1, first.open_mark))
+        # doc.sentence_bounds of the opening mark (start) and of the last quoted character (end)
+        sentence_index = bisect_right(sentence_starts, first.open_mark) - 1
+        sent_start = sentence_starts[sentence_index]
+        end_pos = max(close_end - 1, first.open_mark)
+        if sentence_index + 1 < sentence_count and sentence_starts[sentence_index + 1] <= end_pos:
+            sentence_index = bisect_right(sentence_starts, end_pos) - 1
+        sent_end = (
+            sentence_starts[sentence_index + 1]
+            if sentence_index + 1 < sentence_count
+            else len(text)
+        )
         clause_start = _clause_start(doc, first.open_mark, sent_start)
         woven = not clause_start
         facts = paragraph_facts.get(para_index)
@@ -213,7 +234,7 @@ def _extract(text: str) -> list[ExtractedQuote]:
         quote_only, heading = facts
         attribution = gap_attribution
         if attribution is None and clause_start and last.close_mark is not None:
-            attribution = attributor.right(_close_end(last), sent_end)
+            attribution = attributor.right(close_end, sent_end)
         if attribution is None:
             attribution = attributor.left(sent_start, first.open_mark, woven)
         if attribution is None and not woven and len(group) == 1 and first.close_mark:
@@ -226,9 +247,7 @@ def _extract(text: str) -> list[ExtractedQuote]:
             _looks_like_title(wording)
             and _NAMING_CONTEXT.search(doc.masked, max(0, first.open_mark - 30), first.open_mark)
         ):
-            attribution = attributor.sentence_cue(
-                sent_start, first.open_mark, _close_end(last), sent_end
-            )
+            attribution = attributor.sentence_cue(sent_start, first.open_mark, close_end, sent_end)
         continuation = False
         if attribution is None and quote_only and para_index > 0:
             attribution = _previous_paragraph_cue(doc, attributor, para_index)
@@ -237,6 +256,8 @@ def _extract(text: str) -> list[ExtractedQuote]:
                 if previous is not None:
                     attribution = Attribution(previous[0], None, None, 0.6)
                     continuation = True
+                elif not heading:
+                    attribution = _lead_in_paragraph(doc, attributor, para_index)
         if attribution is None and not woven and para_index in last_quote_in_para:
             previous_entity = last_quote_in_para[para_index]
             if previous_entity is not None:
@@ -273,7 +294,7 @@ def _extract(text: str) -> list[ExtractedQuote]:
         # A run-on "sentence" (no full stop for pages) is cut to a window around the quote,
         # so the copied text stays proportional to the quote and the pass stays linear.
         sentence_lo = max(sent_start, first.open_mark - _SENTENCE_CONTEXT)
-        sentence_hi = min(sent_end, _close_end(last) + _SENTENCE_CONTEXT)
+        sentence_hi = min(sent_end, close_end + _SENTENCE_CONTEXT)
         results.append(
             (
                 wording,
@@ -282,7 +303,7 @@ def _extract(text: str) -> list[ExtractedQuote]:
                 speaker,
                 attribution.attributed_as if attribution else None,
                 attribution.cue if attribution else None,
-                round(attribution.confidence, 3) if attribution else 0.0,
+                _rounded(attribution.confidence) if attribution else 0.0,
                 text[sentence_lo:sentence_hi].strip(),
                 entity.title if entity else None,
                 entity.affiliation if entity else None,
@@ -290,6 +311,19 @@ def _extract(text: str) -> list[ExtractedQuote]:
         )
     repeats = find_repeats(text, doc.paras, [(r[1][0][0], r[0]) for r in results], result_paras)
     return [ExtractedQuote(*r, rep) for r, rep in zip(results, repeats, strict=True)]
+
+
+_ROUNDED: dict[float, float] = {}
+
+
+def _rounded(confidence: float) -> float:
+    """round(confidence, 3), memoised: confidences come from a handful of products."""
+    value = _ROUNDED.get(confidence)
+    if value is None:
+        if len(_ROUNDED) > 4096:
+            _ROUNDED.clear()
+        value = _ROUNDED[confidence] = round(confidence, 3)
+    return value
 
 
 def _blank_after(text: str, hi: int) -> bool:
@@ -316,6 +350,28 @@ def _previous_paragraph_cue(doc: Document, attributor: Attributor, para_index: i
     if attribution is not None:
         attribution.confidence = min(attribution.confidence, 0.5)
     return attribution
+
+
+def _lead_in_paragraph(doc: Document, attributor: Attributor, para_index: int):
+    """A quote paragraph after a paragraph of reporter prose that introduces it: one ending in
+    a colon ("Stated Stone:", "Cruz called them on it:") gives its attribution; one whose last
+    sentence has a speech or stance verb with a person as subject ("Carter said that …",
+    "Valastro praised Christie’s leadership.") gives that person, with low confidence."""
+    lo, hi = doc.paras[para_index - 1]
+    masked = doc.masked
+    end = lo + len(masked[lo:hi].rstrip())
+    if end <= lo:
+        return None
+    sent_start = max(lo, doc.sentence_bounds(end - 1)[0])
+    if MASK in masked[sent_start:end]:
+        return None  # the sentence has a quote of its own
+    if masked[end - 1] == ":":
+        attribution = attributor.left(sent_start, end, partial_hint=False)
+        if attribution is not None and attribution.attributed_as and attribution.cue != ":":
+            attribution.confidence = min(attribution.confidence, 0.7)
+            return attribution
+        return None
+    return attributor.lead_sentence_subject(sent_start, end)
 
 
 def extract_quotes(text: str) -> list[ExtractedQuote]:

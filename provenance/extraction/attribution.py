@@ -83,8 +83,27 @@ _WORD_BEFORE = re.compile(r"([\w.]+)$")
 _SUBJECT_GAP = re.compile(
     r"^(?:['’]s)?\s*(?:\([^()~]{1,30}\))?\s*(?:,[^,;:~]{1,110},)?\s*,?\s*(?:(?:who|has|had|have|was|were|is|are|also|then|"
     r"later|again|once|previously|never|not|did|does|do|would|will|could|had|has|been|just|"
-    r"first|repeatedly|recently|finally|quickly|simply|only|[a-z]+ly)\s+)*$"
+    r"first|repeatedly|recently|finally|quickly|simply|only|[a-z]+ly|"
+    # "Priebus later Thursday told", "Trump on Saturday tweeted"
+    r"on|late|early|earlier|last|this|morning|afternoon|evening|night|today|yesterday|"
+    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\s+)*$"
 )
+# Between a subject and its cue, an appositive (or relative clause) that opens in lowercase
+# or with a number and may hold commas and names: ", a former senior adviser to Romney, "
+_APPOSITIVE_GAP = re.compile(
+    r"(?:['’]s)?\s*,\s*(?=[a-z0-9])[^;:!?~“”\"()\n]{2,220}?,\s*(?:[a-z]+ly\s+)?"
+)
+# A word that makes the next name an object or one of several ("told the newspaper X:",
+# "from Blumenthal and Cohen:"), not the speaker introducing a colon
+_WORD_BEFORE_NAME = re.compile(
+    r"(?<![\w’'])(?:to|with|from|of|for|in|on|at|by|and|or|about|against|newspaper|magazine|"
+    r"network|station|channel|site|website|told|tells|asked|asks)\s+$",
+    re.IGNORECASE,
+)
+# Between a cue and the name it introduces: "noted NBC’s Dante Chinni", "said Smith"
+_CUE_TO_NAME = re.compile(r"\s+(?:[A-Z][\w.\-]*['’]s\s+)?")
+# _SUBJECT_GAP for a span of the text: fullmatch(masked, start, end)
+_SUBJECT_GAP_SPAN = re.compile(_SUBJECT_GAP.pattern[1:-1])
 _APPOSITIVE = re.compile(
     r"^,\s*(?:the\s+|a\s+|an\s+)?(?P<role>[^,;:.~“”\"()]{2,70}?)"
     r"(?:\s+(?:at|of|for|with|from|in)\s+(?P<org>(?:the\s+)?[A-Z][^,;:~“”\"()]{0,60}?))?"
@@ -97,7 +116,6 @@ _NAME_SENTENCE_BREAK = re.compile(r"(?<=[a-z]{3})\.\s")
 _NAME_TRAILING_STOP = re.compile(r"(?<=[a-z]{2})\.$")
 _NAME_POSSESSIVE = re.compile(r"['’]s?$")
 _POSSESSIVE_S = re.compile(r"['’]s$")
-_LEADING_POSSESSIVE = re.compile(r"^['’]s")
 _SLOT_PREFIX = r"(?:['’]s)?\s*(?:,[^,;~]{1,80},)?\s*(?:[a-z]+ly\s+)?"
 _SLOT_PREFIX_RE = re.compile(_SLOT_PREFIX)
 # Words between a cue and the name it introduces: "said [Republican party boss] Reince Priebus".
@@ -119,6 +137,7 @@ _SPACE_RUN = re.compile(r"\s+")
 _VERDICT_RANK = {"same": 2, "possible": 1, "different": 0}
 _QUOTE_MARK_CHARS = "\"“”„«»‟'‘’‚‹›"
 _ONLY_PUNCT = re.compile(r"^[\s~\"“”„«»‟'‘’‚‹›.,;:!?—–\-*_()]*$")
+_ONLY_PUNCT_SPAN = re.compile(_ONLY_PUNCT.pattern[1:-1])
 
 
 @dataclass(slots=True)
@@ -225,15 +244,25 @@ def _sentence_starts(masked: str, paras: list[tuple[int, int]]) -> list[int]:
     next_para = 0
     para_count = len(paras)
     lo = hi = 0
+    next_para_start = paras[0][0] if paras else len(masked) + 1
     for match in _SENTENCE_END.finditer(masked):
         stop = match.start()
-        while next_para < para_count and paras[next_para][0] <= stop:
-            lo, hi = paras[next_para]
-            next_para += 1
-            if lo != starts[-1]:
-                starts.append(lo)
-        if masked[stop] == "." and stop > lo and _is_word_char(masked[stop - 1]):
-            # "Mr." / "U.S." / "J." do not end a sentence
+        if next_para_start <= stop:
+            while next_para < para_count and paras[next_para][0] <= stop:
+                lo, hi = paras[next_para]
+                next_para += 1
+                if lo != starts[-1]:
+                    starts.append(lo)
+            next_para_start = paras[next_para][0] if next_para < para_count else len(masked) + 1
+        mark = masked[stop]
+        if (
+            mark == "."
+            and stop > lo
+            and (masked[stop - 1].isalnum() or masked[stop - 1] in "._")
+            and not (stop - 5 >= lo and masked[stop - 5 : stop].isalnum())
+        ):
+            # "Mr." / "U.S." / "J." do not end a sentence (a word of five or more letters
+            # before the stop is never one of these, so only shorter ones are looked up)
             word = _WORD_BEFORE.search(masked, max(lo, stop - 12), stop + 1)
             if word:
                 token = word.group(1).rstrip(".").casefold()
@@ -241,7 +270,7 @@ def _sentence_starts(masked: str, paras: list[tuple[int, int]]) -> list[int]:
                     continue
         nxt = match.end()
         if (
-            masked[stop] in "?!"
+            mark in "?!"
             and masked[nxt - 1 : nxt].isspace()
             and _QUOTE_THEN_SPACE.search(match.group())
             and _ATTRIBUTION_AHEAD.match(masked, nxt, hi)
@@ -295,6 +324,17 @@ def _analyse_name(text: str) -> tuple[int, str, SpeakerName, bool | None] | None
     cleaned = _NAME_POSSESSIVE.sub("", cleaned)
     if not cleaned:
         return None
+    # "South Carolina Saturday", "Beck on Wednesday called": a day or month is a time, never
+    # a speaker ("May" alone stays: it is also a surname)
+    words = cleaned.split()
+    if words[-1].casefold() in _WEEKDAYS:
+        while words and words[-1].casefold() in _WEEKDAYS:
+            words.pop()
+        if not words:
+            return None
+        cleaned = cleaned[: cleaned.rfind(words[-1]) + len(words[-1])]
+    if len(words) == 1 and words[0].casefold() in _MONTHS:
+        return None
     parsed = parse_speaker(cleaned)
     if not parsed.name:
         return None
@@ -302,6 +342,24 @@ def _analyse_name(text: str) -> tuple[int, str, SpeakerName, bool | None] | None
 
 
 _APPOSITIVE_STOP = re.compile(r"[,;:]")
+_WEEKDAYS = frozenset(
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+)
+_MONTHS = frozenset(
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
+)
 
 
 @lru_cache(maxsize=8192)
@@ -362,9 +420,18 @@ class Resolver:
             self._same_cache.pop(bare, None)
 
     def _find_entity(self, bare: str, is_person: bool | None, pos: int) -> int | None:
+        found = self._same_entities(bare)
+        if not found:
+            return None
+        entities = self.doc.entities
+        if len(found) == 1:
+            index = found[0]
+            if is_person is not None and entities[index].is_person != is_person:
+                return None
+            return index
         best: tuple[int, int] | None = None
-        for index in self._same_entities(bare):
-            entity = self.doc.entities[index]
+        for index in found:
+            entity = entities[index]
             if is_person is not None and entity.is_person != is_person:
                 continue
             last = self.doc.last_mention.get(index, -1) + (10**9 if entity.is_person else 0)
@@ -420,7 +487,9 @@ class Resolver:
         entity = self.doc.entities[mention.entity]
         after = masked[mention.end : mention.end + 3]
         if after[:1] == "," or (after[:2] in ("'s", "’s") and after[2:3] == ","):
-            tail = _LEADING_POSSESSIVE.sub("", masked[mention.end : mention.end + 140])
+            tail = masked[mention.end : mention.end + 140]
+            if tail.startswith(("'s", "’s")):
+                tail = tail[2:]
             # The match cannot reach past the second , ; or : so that prefix is the cache key.
             stop = _APPOSITIVE_STOP.search(tail, 1)
             found = _appositive_role(tail[: stop.end()] if stop else tail)
@@ -463,6 +532,22 @@ class Resolver:
         for word in title.casefold().split():
             self._title_holders.setdefault(word, set()).add(entity_index)
 
+    def _cue_adjacent(self, mention: Mention) -> bool:
+        """Whether the name closes its sentence right after a speech cue ("…, noted NBC’s
+        Dante Chinni.")."""
+        doc = self.doc
+        index = bisect.bisect_right(doc.cue_ends, mention.start) - 1
+        if index < 0:
+            return False
+        gap = doc.masked[doc.cue_ends[index] : mention.start]
+        # only an inverted attribution closing its sentence ("…, noted Dante Chinni."), not an
+        # addressee ("told Smith that …")
+        return (
+            len(gap) <= 12
+            and _CUE_TO_NAME.fullmatch(gap) is not None
+            and doc.masked[mention.end : mention.end + 1] in (".", "")
+        )
+
     def resolve_pronoun(self, pronoun: str, pos: int, recent_speakers: list[int]) -> int | None:
         """Antecedent of a speaker pronoun ("…,” he said): a recent person of matching gender,
         preferring the latest speaker, sentence subjects, and people with clear person evidence
@@ -478,25 +563,28 @@ class Resolver:
         seen: set[int] = set()
         rank = 0
         subjects_seen = 0
-        for index in range(limit - 1, max(-1, limit - 60), -1):
-            mention = doc.mentions[index]
-            if mention.entity is None or mention.kind == "pronoun" or mention.end > pos:
+        entities = doc.entities
+        masked = doc.masked
+        for mention in reversed(doc.mentions[max(0, limit - 59) : limit]):
+            entity_index = mention.entity
+            if entity_index is None or entity_index in seen or mention.kind == "pronoun":
                 continue
-            if mention.entity in seen:
+            if mention.end > pos:
                 continue
-            seen.add(mention.entity)
-            entity = doc.entities[mention.entity]
+            seen.add(entity_index)
+            entity = entities[entity_index]
             if want_person != entity.is_person:
                 continue
-            if (word == "he" and entity.gender == "f") or (word == "she" and entity.gender == "m"):
+            gender = entity.gender
+            if (word == "he" and gender == "f") or (word == "she" and gender == "m"):
                 continue
             distance = pos - mention.end
             if distance > 3000:
                 break
             score = -0.5 * rank
-            if mention.entity == last_speaker:
+            if entity_index == last_speaker:
                 score += 1.0
-            elif mention.entity in earlier_speakers:
+            elif entity_index in earlier_speakers:
                 score += 0.5
             if mention.sentence_first:
                 # the latest sentence subject is the usual antecedent of "…,” he said"
@@ -504,17 +592,20 @@ class Resolver:
                 subjects_seen += 1
             if mention.start >= para_start:
                 score += 0.3
-            if want_person:
-                if entity.gender is None:
+            if want_person and self._cue_adjacent(mention):
+                # "…, noted NBC’s Dante Chinni. ⏎ “Q,” he wrote": a person just reported as
+                # speaking is a likely antecedent too
+                score += 0.8
+            if want_person and gender is None:
+                score -= 0.4
+                if entity.title is None:
                     score -= 0.4
-                if entity.title is None and entity.gender is None:
-                    score -= 0.4
-            if doc.masked[mention.end : mention.end + 2] in ("'s", "’s"):
+            if masked[mention.end : mention.end + 2] in ("'s", "’s"):
                 score -= 0.5
             if distance > 1500:
                 score -= 2
             if best is None or score > best[0]:
-                best = (score, mention.entity)
+                best = (score, entity_index)
             rank += 1
             if rank >= 8:
                 break
@@ -534,70 +625,87 @@ def build_document(
         para_starts=[p[0] for p in paras] or [0],
         sentence_starts=_sentence_starts(masked, paras),
     )
-    doc.cue_starts, doc.cue_ends = lx.cue_spans(masked)
+    lowered = masked.lower()
+    doc.cue_starts, doc.cue_ends = lx.cue_spans(masked, lowered)
     resolver = Resolver(doc)
     raw: list[tuple[int, int, str, str]] = [
         (*match.span(), match.group(), "name") for match in lx.name_sequences(masked)
     ]
-    raw.extend((*m.span(), m.group(), "title") for m in lx.TITLE_PHRASE.finditer(masked))
-    raw.extend((*m.span(), m.group(), "pronoun") for m in lx.PRONOUN.finditer(masked))
+    raw.extend((s, e, masked[s:e], "title") for s, e in lx.title_phrases(masked))
+    raw.extend((s, e, masked[s:e], "pronoun") for s, e in lx.pronoun_spans(masked, lowered))
     raw.sort()
     sentence_starts = doc.sentence_starts
     # Title-case lines (headlines, section heads) make every word look like a name
     # ("Ted Cruz Refuses To Disavow"): no names are taken from them.
-    title_lines = [(lo, hi) for lo, hi in paras if _title_case_line(masked, lo, hi)]
+    title_lines = [
+        (lo, hi)
+        for index, (lo, hi) in enumerate(paras)
+        if _title_case_line(masked, lo, hi, first=index == 0 and masked[hi : hi + 2] == "\n\n")
+    ]
     last_end = -1
+    mentions = doc.mentions
+    mention_starts = doc.mention_starts
+    last_mention = doc.last_mention
+    register_name = resolver.register_name
+    bisect_right = bisect.bisect_right
+    sentence_index = 0  # index into sentence_starts of the current mention's sentence
+    sentence_count = len(sentence_starts)
     for start, end, mention_text, kind in raw:
         if start < last_end:
             continue
-        if (
-            title_lines
-            and kind == "name"
-            and masked[end : end + 1] != ":"  # "Graham: Trump’s ‘Hateful Rhetoric’"
-            and _inside(title_lines, start)
-        ):
-            continue
         if kind == "name":
-            mention = resolver.register_name(mention_text, start, end)
+            if (
+                title_lines
+                and masked[end : end + 1] != ":"  # "Graham: Trump’s ‘Hateful Rhetoric’"
+                and _inside(title_lines, start)
+            ):
+                continue
+            mention = register_name(mention_text, start, end)
             if mention is None:
                 continue
         elif kind == "title":
             mention = Mention(start, end, mention_text, "title", None)
         else:
             mention = Mention(start, end, mention_text, "pronoun", None)
-        sent_start = sentence_starts[bisect.bisect_right(sentence_starts, start) - 1]
+        mention_start = mention.start
+        if sentence_index + 1 < sentence_count and sentence_starts[sentence_index + 1] <= start:
+            sentence_index = bisect_right(sentence_starts, start) - 1
+        sent_start = sentence_starts[sentence_index]
         first = True
-        for previous in doc.mentions[-3:]:
+        for previous in mentions[-3:]:
             if previous.start >= sent_start and previous.kind != "pronoun":
                 first = False
                 break
-        if not first and kind == "name" and doc.mentions[-1].sentence_first:
+        if not first and kind == "name" and mentions[-1].sentence_first:
             # "Council engineer Maya Petrov": a modifier name before a role does not take the
             # subject position from the head
-            gap = masked[doc.mentions[-1].end : mention.start]
-            words = [w.strip(".").casefold() for w in gap.split()]
-            if _ROLE_BETWEEN_NAMES.fullmatch(gap) and any(w in TITLE_HEADS for w in words):
+            gap = masked[mentions[-1].end : mention_start]
+            if _ROLE_BETWEEN_NAMES.fullmatch(gap) and any(
+                w.strip(".").casefold() in TITLE_HEADS for w in gap.split()
+            ):
                 first = True
         mention.sentence_first = first
+        entity_index = mention.entity
         if kind == "title":
-            mention.entity = resolver.resolve_title(mention_text, start)
-        doc.mentions.append(mention)
-        doc.mention_starts.append(mention.start)
-        if mention.entity is not None:
-            doc.last_mention[mention.entity] = mention.start
-        if kind == "name" and mention.entity is not None:
-            # appositives need a comma right after the name ("Smith, chief strategist at CLSA,")
-            # or right before it ("CLSA's chief strategist, Smith"): test that inline first
-            after = masked[mention.end : mention.end + 3]
-            before = mention.start - 1
-            while before >= 0 and masked[before] == " ":
-                before -= 1
-            if (
-                after[:1] == ","
-                or after[2:3] == ","
-                or (before >= 0 and masked[before] in ",\t\r\n\u00a0")
-            ):
-                resolver.add_appositive(mention)
+            entity_index = mention.entity = resolver.resolve_title(mention_text, start)
+        mentions.append(mention)
+        mention_starts.append(mention_start)
+        if entity_index is not None:
+            last_mention[entity_index] = mention_start
+            if kind == "name":
+                # appositives need a comma right after the name ("Smith, chief strategist at
+                # CLSA,") or right before it ("CLSA's chief strategist, Smith"): test that
+                # inline first
+                after = masked[mention.end : mention.end + 3]
+                before = mention_start - 1
+                while before >= 0 and masked[before] == " ":
+                    before -= 1
+                if (
+                    after[:1] == ","
+                    or after[2:3] == ","
+                    or (before >= 0 and masked[before] in ",\t\r\n\u00a0")
+                ):
+                    resolver.add_appositive(mention)
         last_end = end
     return doc
 
@@ -605,9 +713,15 @@ def build_document(
 _LONG_WORD = re.compile(r"[^\W\d_][\w’'\-]{3,}")
 
 
-def _title_case_line(masked: str, lo: int, hi: int) -> bool:
-    if hi - lo > 300 or masked[lo:hi].rstrip().rstrip(_CLOSERS)[-1:] in _TERMINALS:
-        return False  # a headline has no full stop
+def _title_case_line(masked: str, lo: int, hi: int, first: bool = False) -> bool:
+    """A Title Case line: a heading ("Ted Cruz Refuses To Disavow"). It has no full stop,
+    except on the first line of a document followed by a blank line (a headline)."""
+    if hi - lo > 300:
+        return False
+    if not first and (
+        masked[hi - 1] in _TERMINALS or masked[lo:hi].rstrip().rstrip(_CLOSERS)[-1:] in _TERMINALS
+    ):
+        return False
     words = _LONG_WORD.findall(masked, lo, hi)
     if len(words) < 4:
         return False
@@ -768,36 +882,68 @@ class Attributor:
             if len(tail) <= 110 and not _CLAUSE_BREAK.search(tail):
                 cue_index = last
         if cue_index is None:
-            if doc.masked[window_start:open_mark].rstrip().endswith(":"):
+            lead = doc.masked[window_start:open_mark].rstrip()
+            if lead.endswith(":"):
                 mentions = self.mention_in(window_start, open_mark)
                 persons = [m for m in mentions if self._is_person_like(m)]
+                colon = window_start + len(lead) - 1
+                # "… doesn’t surprise Republican pollster Daron Shaw: “Q”": the name right
+                # before the colon, else the first person of the sentence
+                if (
+                    persons
+                    and persons[-1].end == colon
+                    and persons[-1].kind == "name"
+                    and _WORD_BEFORE_NAME.search(doc.masked, window_start, persons[-1].start)
+                    is None
+                ):
+                    return self._from_mention(persons[-1], ":", 0.75)
                 if persons:
                     return self._from_mention(persons[0], ":", 0.75)
             return None
         cue_start, cue_end = doc.cue_starts[cue_index], doc.cue_ends[cue_index]
-        cue = _SPACE_RUN.sub(" ", doc.masked[cue_start:cue_end])
+        cue = doc.masked[cue_start:cue_end]
+        if not cue.isalpha():
+            cue = _SPACE_RUN.sub(" ", cue)
         confidence = 0.9
-        if cue.casefold() == "according to":
+        folded = cue.casefold()
+        if folded == "according to":
             mention = self.first_mention_after(cue_end, open_mark)
             if mention is not None:
                 return self._from_mention(mention, cue, 0.9)
         before = self.mention_in(window_start, cue_start)
-        participle = cue.casefold().endswith("ing")
+        participle = folded.endswith("ing")
+        subject = self._appositive_subject(before, cue_start)
+        if subject is not None:
+            return self._from_mention(subject, cue, confidence)
         if not participle:
-            adjacent = []
+            # the nearest mention joined to the cue, a person-like one first
+            chosen = None
+            masked = doc.masked
             for mention in reversed(before[-4:]):
-                if _SUBJECT_GAP.match(self.doc.masked[mention.end : cue_start]):
-                    adjacent.append(mention)
-            persons = [m for m in adjacent if self._is_person_like(m)]
-            if persons or adjacent:
-                return self._from_mention((persons or adjacent)[0], cue, confidence)
-        subjects = [m for m in before if self._is_person_like(m) or m.kind != "name"]
-        if subjects and (participle or cue.casefold() not in lx.WEAK_CUES):
-            return self._from_mention(subjects[0], cue, 0.7)
+                if _SUBJECT_GAP_SPAN.fullmatch(masked, mention.end, cue_start):
+                    if self._is_person_like(mention):
+                        chosen = mention
+                        break
+                    if chosen is None:
+                        chosen = mention
+            if chosen is not None:
+                return self._from_mention(chosen, cue, confidence)
+        weak = folded in lx.WEAK_CUES
+        if participle or not weak:
+            for index, mention in enumerate(before):
+                if self._is_person_like(mention) or mention.kind != "name":
+                    # "Trump senior communications adviser Jason Miller said in a statement"
+                    head = self._phrase_head(before[index:]) if mention.kind == "name" else mention
+                    return self._from_mention(head, cue, 0.7)
         after = self.mention_in(cue_end, open_mark)
-        if after and after[0].start - cue_end <= 2 and cue.casefold() not in lx.WEAK_CUES:
+        if after and after[0].start - cue_end <= 2 and not weak:
             return self._from_mention(after[0], cue, 0.85)
-        if cue.casefold() in lx.WEAK_CUES:
+        if after and not before and not weak:
+            # an inverted lead-in with a role: "Stated Valk's colleague Jonas Weil: “Q”"
+            mention = self.first_mention_after(cue_end, open_mark)
+            if mention is not None and self._is_person_like(mention):
+                return self._from_mention(mention, cue, 0.8)
+        if weak:
             return None
         return self._generic(window_start, cue_start, cue, 0.8)
 
@@ -841,17 +987,42 @@ class Attributor:
         appositive; the first person of the clause; or a plain noun phrase ("the lawsuit")."""
         masked = self.doc.masked
         before = self.mention_in(start, cue_start)
+        subject = self._appositive_subject(before, cue_start)
+        if subject is not None:
+            return subject
         for mention in reversed(before[-4:]):
-            if _SUBJECT_GAP.match(masked[mention.end : cue_start]) and (
+            if _SUBJECT_GAP_SPAN.fullmatch(masked, mention.end, cue_start) and (
                 self._is_person_like(mention) or mention.kind == "pronoun"
             ):
                 return mention
-        persons = [m for m in before if self._is_person_like(m)]
-        if persons:
-            return persons[0]
+        for index, mention in enumerate(before):
+            if self._is_person_like(mention):
+                return self._phrase_head(before[index:]) if mention.kind == "name" else mention
         noun_phrase = _NOUN_SUBJECT.search(masked, max(start, cue_start - 60), cue_start)
         if noun_phrase is not None:
             return noun_phrase.group("np")
+        return None
+
+    def _appositive_subject(self, before: list[Mention], cue_start: int) -> Mention | None:
+        """The person named before an appositive that runs up to the cue: in "Lapp, executive
+        director of the House Majority PAC, a Democratic super PAC, said" or "Weaver, a GOP
+        strategist who has feuded with Manafort, wrote" the names inside the appositive are
+        not the subject."""
+        if len(before) < 2:
+            return None  # with no other name in between the nearest-subject rule agrees
+        masked = self.doc.masked
+        for mention in before[:-1]:
+            if mention.kind == "pronoun" or not self._is_person_like(mention):
+                continue
+            if not _APPOSITIVE_GAP.fullmatch(masked, mention.end, cue_start):
+                continue
+            # only a subject: first in its sentence or right after an opening phrase
+            # ("However, Martin, …"), not an object ("attacked Trump, with whom he …, calling")
+            if mention.sentence_first:
+                return mention
+            lead = masked[self.doc.sentence_bounds(mention.start)[0] : mention.start].rstrip()
+            if not lead or lead.endswith(","):
+                return mention
         return None
 
     def _subject_attribution(
@@ -923,6 +1094,34 @@ class Attributor:
             return attribution
         return None
 
+    def lead_sentence_subject(self, sent_start: int, sent_end: int) -> Attribution | None:
+        """The person subject of a sentence with a speech or stance verb ("Carter said that
+        …", "Valastro praised …"), for a quote paragraph that follows it."""
+        masked = self.doc.masked
+        cues = self.doc.cues_in(sent_start, sent_end)
+        if cues:
+            cue_start, cue_end = self.doc.cue_starts[cues[0]], self.doc.cue_ends[cues[0]]
+        else:
+            stance = lx.STANCE_CUE.search(masked, sent_start, sent_end)
+            if stance is None:
+                return None
+            cue_start, cue_end = stance.span()
+        mentions = self.mention_in(sent_start, cue_start)
+        if not mentions:
+            return None
+        subject = mentions[0]
+        if (
+            subject.kind != "name"
+            or not subject.sentence_first
+            or subject.entity is None
+            or not self.doc.entities[subject.entity].is_person
+        ):
+            return None
+        attribution = self._from_mention(
+            subject, _SPACE_RUN.sub(" ", masked[cue_start:cue_end]), 0.45
+        )
+        return attribution
+
     def gap_attribution(self, close_end: int, next_open: int) -> Attribution | None:
         return self.right(close_end, next_open)
 
@@ -932,6 +1131,10 @@ _TERMINALS = frozenset(".!?…")
 
 
 def is_heading(text: str, lo: int, hi: int, first: bool) -> bool:
+    if not first and hi > lo:  # the common case: a line ending in a full stop (or .” ) is prose
+        last = text[hi - 1]
+        if last in _TERMINALS or (last in _CLOSERS and hi - 2 >= lo and text[hi - 2] in _TERMINALS):
+            return False
     line = text[lo:hi].strip().strip("*#_ ").strip()
     if not line:
         return False
@@ -947,4 +1150,4 @@ def is_heading(text: str, lo: int, hi: int, first: bool) -> bool:
 
 
 def only_quote_paragraph(doc: Document, lo: int, hi: int) -> bool:
-    return bool(_ONLY_PUNCT.match(doc.masked[lo:hi]))
+    return _ONLY_PUNCT_SPAN.fullmatch(doc.masked, lo, hi) is not None

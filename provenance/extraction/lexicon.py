@@ -228,9 +228,12 @@ _CUE_LOWER = re.compile(_word_start_trie(_cue_alternatives) + r"(?![\w’'])")
 _CUE_AFTER = re.compile(r"[^\w’'~](" + trie_pattern(_cue_alternatives) + r")(?![\w’'])")
 
 
-def cue_spans(text: str) -> tuple[list[int], list[int]]:
-    """Starts and ends of the CUE matches in text (a ~ never directly precedes a cue)."""
-    lowered = text.lower()
+def cue_spans(text: str, lowered: str | None = None) -> tuple[list[int], list[int]]:
+    """Starts and ends of the CUE matches in text (a ~ never directly precedes a cue).
+
+    lowered: text.lower(), when the caller has it already."""
+    if lowered is None:
+        lowered = text.lower()
     if len(lowered) != len(text):  # a few characters change length when lowercased
         found = [m.span() for m in CUE.finditer(text)]
         return [s for s, _ in found], [e for _, e in found]
@@ -241,9 +244,22 @@ def cue_spans(text: str) -> tuple[list[int], list[int]]:
         starts.append(first.start())
         ends.append(first.end())
     for match in _CUE_AFTER.finditer(lowered):
-        if not is_verb_use(text, match.start(1)):
+        start = match.start(1)
+        # is_verb_use, with its common case inlined: a lowercase cue after one space and a
+        # lowercase letter (not a possessive s) needs only the determiner test
+        if text[start - 1] == " " and start >= 2 and text[start].islower():
+            previous = text[start - 2]
+            if previous.islower() and previous != "s":
+                space = text.rfind(" ", max(0, start - 10), start - 1)
+                word = text[space + 1 if space >= 0 else max(0, start - 10) : start - 1]
+                if word.casefold() in _DETERMINERS:
+                    continue
+                starts.append(start)
+                ends.append(match.end(1))
+                continue
+        if not is_verb_use(text, start):
             continue
-        starts.append(match.start(1))
+        starts.append(start)
         ends.append(match.end(1))
     return starts, ends
 
@@ -513,11 +529,49 @@ def name_sequences(text: str) -> list[re.Match[str]]:
 PRONOUN = re.compile(
     r"[HhSsTtIi](?<![\w’'].)(?:(?<=[Hh])e|(?<=[Ss])he|(?<=[Tt])hey|(?<=[Ii])t)(?!\w)"
 )
+# PRONOUN on a lowercased copy, found faster from the literal "he" / "it" (sre skips ahead
+# to a literal prefix): a he-match may start one character after its word (she, they).
+_HE_SHE_THEY = re.compile(
+    r"he(?:(?<![\w’']he)|(?<=she)(?<![\w’']she)|y(?<=they)(?<![\w’']they))(?!\w)"
+)
+_IT = re.compile(r"it(?<![\w’']it)(?!\w)")
+
+
+def pronoun_spans(text: str, lowered: str | None = None) -> list[tuple[int, int]]:
+    """The spans PRONOUN.finditer(text) would give, in document order."""
+    if lowered is None:
+        lowered = text.lower()
+    if len(lowered) != len(text):
+        return [m.span() for m in PRONOUN.finditer(text)]
+    spans = []
+    for match in _HE_SHE_THEY.finditer(lowered):
+        start, end = match.span()
+        if start and (lowered[start - 1] == "s" or end - start == 3):
+            start -= 1  # she, they
+        if text[start + 1 : end].islower():  # only the first letter may be a capital
+            spans.append((start, end))
+    spans.extend(m.span() for m in _IT.finditer(lowered) if text[m.start() + 1] == "t")
+    spans.sort()
+    return spans
+
+
 _TITLE_WORDS = trie_pattern(sorted(t for t in TITLE_HEADS if "." not in t))
 TITLE_PHRASE = re.compile(
     rf"[Tt](?<![\w’'].)he\s+(?:(?:[\w\-’']+)\s+){{0,3}}?(?:{_TITLE_WORDS})(?![\w’'\-])"
     rf"(?:\s+of\s+(?:state|the\s+{_UPPER_CLASS}\w*|{_UPPER_CLASS}\w*))?"
 )
+# TITLE_PHRASE found faster: it starts at the literal "he" (sre skips ahead to it), so each
+# match starts one character after the phrase: use title_phrases().
+_TITLE_PHRASE_FROM_H = re.compile(
+    r"he(?<![\w’'].he)(?<=[Tt]he)" + TITLE_PHRASE.pattern[len(r"[Tt](?<![\w’'].)he") :]
+)
+
+
+def title_phrases(text: str) -> list[tuple[int, int]]:
+    """The spans TITLE_PHRASE.finditer(text) would give."""
+    return [(m.start() - 1, m.end()) for m in _TITLE_PHRASE_FROM_H.finditer(text)]
+
+
 GENERIC_SOURCE = re.compile(
     r"(?<![\w’'])(?:(?:an?|one|two|three|several|some|many|other|the)\s+)?(?:[\w\-]+\s+){0,2}?"
     r"(?:officials?|spokes(?:man|woman|person)|aides?|advisers?|advisors?|sources?|analysts?|"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from operator import attrgetter
 
 DOUBLE_OPENERS = "“„«‟"
 DOUBLE_CLOSERS = "”»"
@@ -25,6 +26,7 @@ _RIGHT_FLANK = set(" \t\r\n\u00a0)]}.,;:!?—–-/…")
 _LEFT_OK = frozenset(_LEFT_FLANK) | frozenset("“„«‟‘‚‹")
 _RIGHT_OK = frozenset(_RIGHT_FLANK) | frozenset("”»’›")
 _DECADE = re.compile(r"\d\ds?\b")
+_OPEN_MARK = attrgetter("open_mark")
 _CUE_AFTER_QUOTE = re.compile(r"\s+(?:said|says|added|asked|told|wrote|he|she|they)\b")
 
 
@@ -150,7 +152,7 @@ def _scan_double(text: str, paras: list[tuple[int, int]]) -> list[RawQuote]:
             pending = None
     if pending is not None:
         quotes.append(pending)
-    return [q for q in quotes if any(e > s for s, e in q.spans)]
+    return [q for q in quotes if q.spans[0][1] > q.spans[0][0] or any(e > s for s, e in q.spans)]
 
 
 def _single_candidates(text: str, lo: int, hi: int) -> list[tuple[int, str]]:
@@ -185,13 +187,17 @@ def _single_candidates(text: str, lo: int, hi: int) -> list[tuple[int, str]]:
 
 
 def _scan_single(
-    text: str, paras: list[tuple[int, int]], covered: list[tuple[int, int]], british: bool
+    text: str, paras: list[tuple[int, int]], doubles: list[RawQuote]
 ) -> list[RawQuote]:
     """Single-quote passages outside double quotes; unclosed ones only in British-style text."""
+    all_marks = [m.start() for m in _SINGLE_MARK.finditer(text)]
+    if not all_marks:
+        return []
+    covered = sorted(_bounds(q, len(text)) for q in doubles)
+    british = "‘" in text and not any(ch in text for ch in '“"')  # closed singles hint
     quotes: list[RawQuote] = []
     cover_index = 0
     pending: RawQuote | None = None
-    all_marks = [m.start() for m in _SINGLE_MARK.finditer(text)]
     mark_count = len(all_marks)
     next_mark = 0
     for index, (lo, hi) in enumerate(paras):
@@ -258,16 +264,19 @@ def scan_quotes(text: str, paras: list[tuple[int, int]] | None = None) -> list[R
     if paras is None:
         paras = paragraphs(text)
     doubles = _scan_double(text, paras)
-    covered = sorted(_bounds(q, len(text)) for q in doubles)
-    closed_singles_hint = "‘" in text and not any(ch in text for ch in '“"')
-    singles = _scan_single(text, paras, covered, british=closed_singles_hint)
-    result = doubles + singles
-    result.sort(key=lambda q: q.open_mark)
+    singles = _scan_single(text, paras, doubles)
+    result = doubles + singles if singles else doubles
+    result.sort(key=_OPEN_MARK)
     cleaned = []
     for quote in result:
         if quote.open_mark > 0 and text[quote.open_mark - 1] == "=":
             continue  # a markup attribute value (author="@AP"), not a quotation
-        quote.spans = [s for s in quote.spans if s[1] > s[0]]
+        spans = quote.spans
+        if len(spans) == 1:
+            if spans[0][1] > spans[0][0]:
+                cleaned.append(quote)
+            continue
+        quote.spans = [s for s in spans if s[1] > s[0]]
         if quote.spans:
             cleaned.append(quote)
     return cleaned

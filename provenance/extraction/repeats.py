@@ -29,19 +29,49 @@ def find_repeats(
         quote_paras = [
             max(0, bisect.bisect_right(para_starts, start) - 1) for start, _ in quote_positions
         ]
-    # Only paragraphs holding a quote can repeat one, so only they need a comparison key.
-    first_para_with_key: dict[str, int] = {}
-    canonical_para: dict[int, int] = {}
-    folded = text.casefold()  # once for the document, when offsets survive folding
-    if len(folded) != len(text):
-        folded = ""
-    for index in sorted(set(quote_paras)):
+    # Only paragraphs holding a quote can repeat one, so only they need a comparison key, and
+    # only when another such paragraph has the same first and last word (equal keys imply
+    # that) or the very same text: most documents then compute no key at all.
+    quote_para_set = sorted(set(quote_paras))
+    canonical_para: dict[int, int] = {index: index for index in quote_para_set}
+    keys: dict[str, str] = {}  # paragraph text -> key
+
+    def key_of(index: int) -> str:
         lo, hi = paras[index]
-        key = " ".join(folded[lo:hi].split()) if folded else _paragraph_key(text[lo:hi])
-        if len(key) < MIN_PARAGRAPH_CHARS:
-            canonical_para[index] = index
+        segment = text[lo:hi]
+        key = keys.get(segment)
+        if key is None:
+            key = keys[segment] = _paragraph_key(segment)
+        return key
+
+    by_ends: dict[tuple[str, str], list[int]] = {}
+    first_verbatim: dict[str, int] = {}
+    copies: list[tuple[int, int]] = []  # (paragraph, earlier paragraph with the same text)
+    for index in quote_para_set:
+        lo, hi = paras[index]
+        segment = text[lo:hi]
+        earlier = first_verbatim.setdefault(segment, index)
+        if earlier != index:
+            copies.append((index, earlier))
             continue
-        canonical_para[index] = first_para_with_key.setdefault(key, index)
+        words = segment.split(None, 1)
+        if not words:
+            continue
+        ends = (words[0].casefold(), segment.rsplit(None, 1)[-1].casefold())
+        by_ends.setdefault(ends, []).append(index)
+    for group in by_ends.values():
+        if len(group) < 2:
+            continue
+        first_para_with_key: dict[str, int] = {}
+        for index in group:  # in document order
+            key = key_of(index)
+            if len(key) >= MIN_PARAGRAPH_CHARS:
+                canonical_para[index] = first_para_with_key.setdefault(key, index)
+    for index, earlier in copies:
+        # the first paragraph with this key is the earlier copy's canonical one: any other
+        # paragraph with the key shares its first and last word, so it was in its group
+        if len(key_of(earlier)) >= MIN_PARAGRAPH_CHARS:
+            canonical_para[index] = canonical_para[earlier]
     if all(canonical == index for index, canonical in canonical_para.items()):
         return [None] * len(quote_positions)  # no paragraph repeats an earlier one
 
