@@ -108,7 +108,7 @@ def test_truncation_direction_and_alignment() -> None:
     assert (c.alignment.word_start, c.alignment.word_end) == (0, 6)
     long_norm = normalise(K_LONG)
     short_norm = normalise(K_SHORT)
-    assert long_norm[c.alignment.char_start:c.alignment.char_end] == short_norm
+    assert long_norm[c.alignment.char_start : c.alignment.char_end] == short_norm
     assert compare(K_SHORT, K_LONG).relation == "extension"
 
 
@@ -238,12 +238,19 @@ def test_fragment_never_bridges_two_utterances() -> None:
 def test_same_source_different_remarks_are_not_drift() -> None:
     s = [SourceInput(1, "A", T0), SourceInput(2, "B", T0), SourceInput(3, "C", T0)]
     v = [
-        VariantInput(1, 5, "We will fight the harbour levy in every court of the land.", "full",
-                     (1, 2)),
-        VariantInput(2, 5, "Our pensioners deserve a straight answer from this cabinet today.",
-                     "full", (1,)),
-        VariantInput(3, 6, "The harbour levy vote is scheduled for next Tuesday afternoon.",
-                     "full", (1, 2, 3)),
+        VariantInput(
+            1, 5, "We will fight the harbour levy in every court of the land.", "full", (1, 2)
+        ),
+        VariantInput(
+            2, 5, "Our pensioners deserve a straight answer from this cabinet today.", "full", (1,)
+        ),
+        VariantInput(
+            3,
+            6,
+            "The harbour levy vote is scheduled for next Tuesday afternoon.",
+            "full",
+            (1, 2, 3),
+        ),
     ]
     plan = plan_links(v, s)
     assert plan.drift == ()
@@ -271,13 +278,17 @@ def test_canonical_rules() -> None:
     plan = plan_links(v, s, EditorConstraints(canonical=frozenset({3})))
     assert plan.clusters[0].canonical_id == 3
     # tie on outlets -> earliest published wins
-    v2 = [VariantInput(1, 9, base + ".", "full", (3,)), VariantInput(2, 9, base + " today.",
-                                                                       "full", (1,))]
+    v2 = [
+        VariantInput(1, 9, base + ".", "full", (3,)),
+        VariantInput(2, 9, base + " today.", "full", (1,)),
+    ]
     assert plan_links(v2, s).clusters[0].canonical_id == 2
     # tie on outlets and date -> longest wins
     s2 = [SourceInput(1, "X", T0), SourceInput(2, "Y", T0)]
-    v3 = [VariantInput(1, 9, base + ".", "full", (1,)), VariantInput(2, 9, base + " today.",
-                                                                       "full", (2,))]
+    v3 = [
+        VariantInput(1, 9, base + ".", "full", (1,)),
+        VariantInput(2, 9, base + " today.", "full", (2,)),
+    ]
     assert plan_links(v3, s2).clusters[0].canonical_id == 2
 
 
@@ -334,10 +345,15 @@ def test_misquote_is_not_canonical_and_undated_sources_still_form_stories() -> N
 
 
 def test_stories_split_by_time_when_dates_known() -> None:
-    s = [SourceInput(1, "A", T0), SourceInput(2, "B", T0 + timedelta(days=1)),
-         SourceInput(3, "C", T0 + timedelta(days=60))]
+    s = [
+        SourceInput(1, "A", T0),
+        SourceInput(2, "B", T0 + timedelta(days=1)),
+        SourceInput(3, "C", T0 + timedelta(days=60)),
+    ]
     q = "We will fight the harbour levy in every court of the land, starting this week."
-    v = [VariantInput(1, 5, q, "full", (1, 2)), VariantInput(2, 5, q + " Believe me.", "full",
-                                                              (3,))]
+    v = [
+        VariantInput(1, 5, q, "full", (1, 2)),
+        VariantInput(2, 5, q + " Believe me.", "full", (3,)),
+    ]
     plan = plan_links(v, s)
     assert plan.stories[1] == plan.stories[2] != plan.stories[3]

@@ -5,13 +5,24 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bench.eval_linking import evaluate, truth_variants
 from bench.synth import Generator
-from provenance.linking import candidate_keys, link_new, normalise, plan_links
+from provenance.linking import (
+    candidate_keys,
+    compare,
+    link_new,
+    normalise,
+    plan_drift,
+    plan_links,
+)
+from provenance.linking.clusters import _contained_strength, edge_strength
+from provenance.linking.compare import could_link, features
+from provenance.linking.engine import _could_conflict, is_conflict
 
 
 def _digest(root: Path) -> str:
@@ -57,12 +68,7 @@ def test_synth_thresholds_n200(corpus: Path) -> None:
     assert m["drift_precision"] >= 0.60
 
 
-def test_incremental_equals_rebuild_on_synth(corpus: Path) -> None:
-    lab = truth_variants(str(corpus))
-    full = plan_links(lab.variants, lab.sources)
-    want = {c.variant_ids for c in full.clusters}
-    stored = [v for v in lab.variants if v.variant_id % 3]
-    new = [v for v in lab.variants if not v.variant_id % 3]
+def _lookup(stored: list) -> Callable[[list[str]], list]:
     by_key: dict[str, list] = {}
     for v in stored:
         for k in candidate_keys(normalise(v.wording)):
@@ -75,7 +81,16 @@ def test_incremental_equals_rebuild_on_synth(corpus: Path) -> None:
                 found[v.variant_id] = v
         return list(found.values())
 
-    inc = link_new(new, lookup, lab.sources)
+    return lookup
+
+
+def test_incremental_equals_rebuild_on_synth(corpus: Path) -> None:
+    lab = truth_variants(str(corpus))
+    full = plan_links(lab.variants, lab.sources)
+    want = {c.variant_ids for c in full.clusters}
+    stored = [v for v in lab.variants if v.variant_id % 3]
+    new = [v for v in lab.variants if not v.variant_id % 3]
+    inc = link_new(new, _lookup(stored), lab.sources)
     got = {c.variant_ids for c in inc.clusters}
     assert got <= want
     covered = {v for c in got for v in c}
@@ -83,3 +98,58 @@ def test_incremental_equals_rebuild_on_synth(corpus: Path) -> None:
     # clusters outside the affected component are untouched, so stored ones + got == want
     untouched = {c for c in want if not set(c) & covered}
     assert untouched | got == want
+    # conflicts involving a new variant are the rebuild's
+    new_ids = {v.variant_id for v in new}
+    assert {(c.a, c.b) for c in inc.conflicts} == {
+        (c.a, c.b) for c in full.conflicts if {c.a, c.b} & new_ids
+    }
+
+
+def test_link_new_from_empty_store_equals_rebuild(corpus: Path) -> None:
+    """The first link of a fresh database (everything new) is a rebuild."""
+    lab = truth_variants(str(corpus))
+    full = plan_links(lab.variants, lab.sources)
+    inc = link_new(lab.variants, lambda keys: [], lab.sources)
+    assert {c.variant_ids for c in inc.clusters} == {c.variant_ids for c in full.clusters}
+    assert {(c.a, c.b) for c in inc.conflicts} == {(c.a, c.b) for c in full.conflicts}
+    assert {(d.a, d.b) for d in inc.drift} == {(d.a, d.b) for d in full.drift}
+    assert {(x.a, x.b, x.relation) for x in inc.links} == {
+        (x.a, x.b, x.relation) for x in full.links
+    }
+
+
+def test_drift_for_some_stories_equals_full_run(corpus: Path) -> None:
+    lab = truth_variants(str(corpus))
+    plan = plan_links(lab.variants, lab.sources)
+    by_id = {v.variant_id: v for v in lab.variants}
+    sources = {s.source_id: s for s in lab.sources}
+    stories = sorted({plan.stories[d.story_id] for d in plan.drift})[::2]
+    part = plan_drift(list(plan.clusters), by_id, sources, plan.stories, only_stories=stories)
+    assert part
+    assert {(d.a, d.b) for d in part} == {(d.a, d.b) for d in plan.drift if d.story_id in stories}
+
+
+def test_prefilters_never_drop_evidence(corpus: Path) -> None:
+    """``could_link``/``_could_conflict`` only skip pairs ``compare`` finds no evidence in."""
+    lab = truth_variants(str(corpus))
+    vs = sorted(lab.variants, key=lambda v: v.variant_id)
+    by_speaker: dict[int, list] = {}
+    for v in vs:
+        by_speaker.setdefault(v.speaker_id, []).append(v)
+    pairs = [(a, b) for g in by_speaker.values() for i, a in enumerate(g) for b in g[i + 1 :]]
+    pairs += list(zip(vs, vs[1:] + vs[:1], strict=True))  # mostly across speakers
+    strong = 0
+    for a, b in pairs:
+        fa, fb = features(a.wording), features(b.wording)
+        cmp = compare(a.wording, b.wording)
+        evidence = (
+            edge_strength(cmp)
+            or _contained_strength(a.variant_id, b.variant_id, cmp)
+            or _contained_strength(b.variant_id, a.variant_id, cmp)
+        )
+        if evidence:
+            strong += 1
+            assert could_link(fa, fb), (a.wording, b.wording)
+        if is_conflict(cmp) and cmp.relation != "identical":
+            assert _could_conflict(fa, fb), (a.wording, b.wording)
+    assert strong > 100

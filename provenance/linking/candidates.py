@@ -15,16 +15,21 @@ from collections.abc import Hashable, Iterable
 from functools import lru_cache
 from hashlib import blake2b
 
-from .normalise import is_content, normalise, stem
+from .normalise import normalise, word_info
 
 KEY_VERSION = "1"
 DEFAULT_BLOCK_CAP = 400  # postings per (speaker, key) before the key counts as "common"
-DEFAULT_GLOBAL_CAP = 2000  # postings per key across speakers (conflict search)
+DEFAULT_GLOBAL_CAP = 2000  # postings per key an undated wording searches for conflicts
 DEFAULT_LIMIT = 30  # candidates returned per query, best (most shared keys) first
 
 
 def _h(s: str) -> str:
     return blake2b(s.encode("utf-8"), digest_size=8).hexdigest()
+
+
+@lru_cache(maxsize=262144)
+def _key(kind: str, s: str) -> str:
+    return kind + KEY_VERSION + _h(s)
 
 
 def candidate_keys(normalised_text: str) -> list[str]:
@@ -39,12 +44,16 @@ def candidate_keys(normalised_text: str) -> list[str]:
 @lru_cache(maxsize=262144)
 def keys_tuple(normalised_text: str) -> tuple[str, ...]:
     """Cached tuple form of ``candidate_keys``."""
-    text = normalise(normalised_text)
-    stems = [stem(w) for w in text.split() if is_content(w)]
+    return keys_of_normalised(normalise(normalised_text))
+
+
+def keys_of_normalised(text: str) -> tuple[str, ...]:
+    """``candidate_keys`` of text already in ``normalise`` form (uncached, no re-normalising)."""
+    stems = [i[0] for w in text.split() if (i := word_info(w))[2]]
     if len(stems) >= 2:
-        keys = {"c" + KEY_VERSION + _h(f"{x} {y}") for x, y in itertools.pairwise(stems)}
+        keys = {_key("c", f"{x} {y}") for x, y in itertools.pairwise(stems)}
     elif stems:
-        keys = {"u" + KEY_VERSION + _h(stems[0])}
+        keys = {_key("u", stems[0])}
     else:
         keys = {"x" + KEY_VERSION + _h(text)}
     return tuple(sorted(keys))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from .compare import Comparison
+from .compare import REWORD_MIN_WORD_RATIO, Comparison
 from .model import EditorConstraints, SourceInput, VariantInput
 from .normalise import is_content, normalise
 
@@ -20,7 +20,6 @@ BRIDGE_MIN_WORDS = 8
 BRIDGE_MIN_CONTENT = 3
 REWORD_JACCARD = 45.0
 REWORD_WORD_RATIO = 60.0
-REWORD_MIN_WORD_RATIO = 40.0  # a rendering keeps some sentence structure; a paraphrase does not
 WEAK_EDGE_WINDOW = timedelta(days=7)
 FRAGMENT_WORDS = 5  # below this, a wording contained in two clusters is ambiguous
 _STRENGTH = {"identical": 4, "minor_edit": 3, "truncation": 2, "extension": 2}
@@ -30,8 +29,16 @@ def is_bridge(v: VariantInput) -> bool:
     """Long, specific full quotes are the only variants allowed to connect clusters."""
     if v.kind != "full":
         return False
-    toks = normalise(v.wording).split()
+    return _bridge_shape(normalise(v.wording).split())
+
+
+def _bridge_shape(toks: list[str]) -> bool:
     return len(toks) >= BRIDGE_MIN_WORDS and sum(map(is_content, toks)) >= BRIDGE_MIN_CONTENT
+
+
+def shape(v: VariantInput, tokens: list[str]) -> tuple[int, bool]:
+    """(word count, may bridge) of a variant whose normalised tokens are ``tokens``."""
+    return len(tokens), v.kind == "full" and _bridge_shape(tokens)
 
 
 def edge_strength(cmp: Comparison) -> int:
@@ -118,6 +125,7 @@ def cluster_speaker(
     constraints: EditorConstraints = EditorConstraints(),
     outlets: Mapping[int, int] | None = None,
     spans: Mapping[int, tuple] | None = None,
+    shapes: Mapping[int, tuple[int, bool]] | None = None,
 ) -> list[list[int]]:
     """Group one speaker's variants into utterances; returns sorted lists of variant ids.
 
@@ -126,7 +134,8 @@ def cluster_speaker(
     ``spans`` (variant id -> (earliest, latest) publication) gates the weak evidence (shared
     opening / reworded) to renderings published close together: a speaker re-using a sentence
     frame weeks later is a new remark. A short fragment contained in several of the
-    speaker's clusters is ambiguous and stays on its own.
+    speaker's clusters is ambiguous and stays on its own. ``shapes`` (variant id -> ``shape``)
+    saves re-normalising wordings the caller has already tokenised.
     """
     spans = spans or {}
     ids = sorted(v.variant_id for v in variants)
@@ -142,8 +151,9 @@ def cluster_speaker(
         if len(pair) == 2 and set(pair) <= idset:
             dsu.union(*pair)
 
-    by_id = {v.variant_id: v for v in variants}
-    bridge = {i for i in ids if is_bridge(by_id[i])}
+    if shapes is None:
+        shapes = {v.variant_id: shape(v, normalise(v.wording).split()) for v in variants}
+    bridge = {i for i in ids if shapes[i][1]}
     neigh: dict[int, list[tuple[int, Comparison]]] = {i: [] for i in ids}
     edges = []
     for (a, b), cmp in comparisons.items():
@@ -164,7 +174,7 @@ def cluster_speaker(
     outlets = outlets or {}
     shorts = sorted(
         (i for i in ids if i not in bridge),
-        key=lambda i: (-len(normalise(by_id[i].wording).split()), i),
+        key=lambda i: (-shapes[i][0], i),
     )
     for v in shorts:
         best: tuple | None = None
@@ -181,7 +191,7 @@ def cluster_speaker(
             key = (s, cmp.similarity, outlets.get(u, 0), -root)
             if (best is None or key > best[0]) and dsu.can_union(v, root):
                 best = (key, root)
-        fragment = len(normalise(by_id[v].wording).split()) < FRAGMENT_WORDS
+        fragment = shapes[v][0] < FRAGMENT_WORDS
         if best is not None and not (fragment and len(strong_roots) > 1):
             dsu.union(v, best[1])
         placed.add(v)
@@ -214,23 +224,32 @@ def choose_canonical(
     members: list[VariantInput],
     sources: Mapping[int, SourceInput],
     constraints: EditorConstraints = EditorConstraints(),
+    *,
+    outlets: Mapping[int, set[str]] | None = None,
+    lengths: Mapping[int, int] | None = None,
 ) -> int:
     """Editor choice wins; else most distinct outlets, earliest, longest, lowest id.
 
     Variants an editor marked as misquotes are only chosen when nothing else is left.
+    ``outlets`` (variant id -> ``outlet_keys``) and ``lengths`` (variant id -> length of the
+    normalised wording) may be passed when the caller already has them.
     """
     chosen = sorted(m.variant_id for m in members if m.variant_id in constraints.canonical)
     if chosen:
         return chosen[0]
     pool = [m for m in members if m.variant_id not in constraints.misquotes] or members
+    if len(pool) == 1:
+        return pool[0].variant_id
 
     def key(m: VariantInput) -> tuple:
         d = earliest(m, sources)
+        n_out = len(outlets[m.variant_id]) if outlets else len(outlet_keys(m, sources))
+        length = lengths[m.variant_id] if lengths else len(normalise(m.wording))
         return (
-            -len(outlet_keys(m, sources)),
+            -n_out,
             d is None,
             d if d is not None else datetime.min,
-            -len(normalise(m.wording)),
+            -length,
             m.variant_id,
         )
 

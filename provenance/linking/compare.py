@@ -17,7 +17,7 @@ from typing import Literal, Protocol, runtime_checkable
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, LCSseq
 
-from .normalise import is_content, normalise, stem, word_weight
+from .normalise import is_content, normalise, word_info, word_weight
 
 Relation = Literal["identical", "minor_edit", "truncation", "extension", "drift", "unrelated"]
 RELATIONS: tuple[str, ...] = (
@@ -40,6 +40,8 @@ ANCHOR_MIN_WORDS = 5  # shared contiguous run that makes a divergent rendering p
 ANCHOR_MIN_CONTENT = 2
 ANCHOR_MIN_SHARE = 0.3  # anchor length relative to the shorter wording
 DRIFT_WORD_RATIO = 55.0
+# A rendering keeps some sentence structure; a paraphrase does not (``clusters._reworded``).
+REWORD_MIN_WORD_RATIO = 40.0
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,11 @@ def _blocks(ss: list[str], sl: list[str]) -> list[tuple[int, int, int]]:
     a0, b0, _ = max(raw, key=lambda t: t[2])
     lo = max(0, b0 - a0 - 2)
     hi = min(len(sl), b0 + (len(ss) - a0) + 2)
-    win = [(b.a, b.b + lo, b.size)
-           for b in LCSseq.editops(ss, sl[lo:hi]).as_matching_blocks() if b.size]
+    win = [
+        (b.a, b.b + lo, b.size)
+        for b in LCSseq.editops(ss, sl[lo:hi]).as_matching_blocks()
+        if b.size
+    ]
     if sum(t[2] for t in win) >= sum(t[2] for t in raw):
         return win
     return raw
@@ -102,20 +107,96 @@ def _weighted(tokens: list[str]) -> float:
     return sum(word_weight(w) for w in tokens)
 
 
-@lru_cache(maxsize=131072)
-def _features(text: str) -> tuple:
-    """Per-wording features, cached: one wording is compared with many candidates."""
-    n = normalise(text)
-    toks = n.split()
-    stems = [stem(w) for w in toks]
-    weights = [word_weight(w) for w in toks]
-    content = [is_content(w) for w in toks]
-    cset = frozenset(s for s, c in zip(stems, content, strict=True) if c)
-    return n, toks, stems, weights, content, cset, sum(weights)
+def features(text: str) -> tuple:
+    """Per-wording features used by ``compare`` (uncached; see ``_features``).
+
+    (normalised, tokens, stems, weights, content flags, content stems, total weight,
+    unused, all stems). Callers comparing one wording with many others compute
+    this once and pass it to ``compare_features``.
+    """
+    return normalised_features(normalise(text))
+
+
+def normalised_features(n: str) -> tuple:
+    """``features`` of text already in ``normalise`` form."""
+    info = [word_info(w) for w in n.split()]
+    toks = [i[3] for i in info]
+    stems = [i[0] for i in info]
+    weights = [i[1] for i in info]
+    content = [i[2] for i in info]
+    cset = frozenset(i[0] for i in info if i[2])
+    return n, toks, stems, weights, content, cset, sum(weights), None, frozenset(stems)
+
+
+_features = lru_cache(maxsize=4096)(features)
+
+
+def could_link(
+    fa: tuple, fb: tuple, *, weak: bool = True, minor: bool = True, contain: bool = True
+) -> bool:
+    """Cheap necessary condition for ``compare`` to find same-utterance evidence.
+
+    False only when ``compare_features(fa, fb)`` is certainly not identical, a minor edit, a
+    containment, or a drift with a usable anchor or rewording (``clusters.edge_strength`` and
+    ``_contained_strength`` would both be 0), so the caller may skip the full comparison.
+    Every test below is an upper bound of the corresponding rule in ``compare_features``.
+    ``weak=False`` drops the drift tests, ``minor=False`` the minor-edit tests and
+    ``contain=False`` the containment tests (a cross-speaker conflict needs only some).
+    """
+    na, ta, sa, _, ka, ca, *_ = fa
+    nb, tb, sb, _, kb, cb, *_ = fb
+    if na == nb:
+        return True
+    la, lb = len(ta), len(tb)
+    if not la or not lb:
+        return False
+    b_shorter = (lb, len(nb)) <= (la, len(na))
+    ls, ll = (lb, la) if b_shorter else (la, lb)
+    len_ratio = ls / ll
+    shared = len(ca & cb)
+    union = len(ca | cb)
+    if minor and len_ratio >= 0.85 and len(ca) >= 3 and union and shared / union >= 0.85:
+        return True  # second minor-edit rule
+    word_ratio = Indel.normalized_similarity(ta, tb) * 100.0
+    if (
+        minor
+        and len_ratio >= MINOR_LEN_RATIO
+        and (word_ratio >= MINOR_WORD_RATIO or (ls >= 3 and fuzz.ratio(na, nb) >= MINOR_CHAR_RATIO))
+    ):
+        return True
+    if weak and shared >= 3 and word_ratio >= REWORD_MIN_WORD_RATIO:
+        return True  # a rewording (clusters._reworded) needs both
+    lcs = LCSseq.similarity(sb, sa) if b_shorter else LCSseq.similarity(sa, sb)
+    if weak and lcs >= ANCHOR_MIN_WORDS and lcs >= ANCHOR_MIN_SHARE * ls:
+        # An anchor is one matched block (at most the stem LCS) holding >= 2 of the shorter's
+        # content words and opening one of the two wordings.
+        ss, ks, sl, other = (sb, kb, sa, fa[8]) if b_shorter else (sa, ka, sb, fb[8])
+        own = fb[8] if b_shorter else fa[8]
+        if (ss[0] in other or sl[0] in own) and sum(
+            1 for st, c in zip(ss, ks, strict=True) if c and st in other
+        ) >= ANCHOR_MIN_CONTENT:
+            return True
+    if not contain:
+        return False
+    # Containment: matched weight <= total - the lightest (unmatched count) weights, and
+    # <= total - the weight of the shorter's words whose stem the longer lacks.
+    short, long_ = (fb, fa) if b_shorter else (fa, fb)
+    spec = short[6]
+    need = CONTAIN_MIN * spec - 1e-9
+    if spec < MIN_SPECIFICITY or spec - sum(sorted(short[3])[: ls - lcs]) < need:
+        return False
+    other = long_[8]
+    missing = sum(w for st, w in zip(short[2], short[3], strict=True) if st not in other)
+    return spec - missing >= need
 
 
 def compare(a: str, b: str) -> Comparison:
-    """Compare two wordings; ``relation`` is that of b relative to a.
+    """Compare two wordings; see ``compare_features``."""
+    return compare_features(_features(a), _features(b))
+
+
+def compare_features(fa: tuple, fb: tuple) -> Comparison:
+    """Compare two wordings given their ``features``; ``relation`` is that of b relative to a.
 
     - ``identical``: equal after ``normalise``.
     - ``minor_edit``: similar length and word-level Indel >= 84 (or char ratio >= 90), or the
@@ -128,15 +209,23 @@ def compare(a: str, b: str) -> Comparison:
       Indel >= 55, or a high weighted containment that is not compact.
     - ``unrelated`` otherwise.
     """
-    na, ta, sa, wa, ka, ca, _ = _features(a)
-    nb, tb, sb, wb, kb, cb, _ = _features(b)
+    na, ta, sa, wa, ka, ca, *_ = fa
+    nb, tb, sb, wb, kb, cb, *_ = fb
     if na == nb:
         n = len(ta)
-        scores = {"ratio": 100.0, "word_ratio": 100.0, "containment": 100.0,
-                  "weighted_containment": 100.0, "anchor_words": float(n),
-                  "anchor_content": float(sum(map(is_content, ta))), "anchor_share": 1.0,
-                  "anchor_opening": 1.0,
-                  "specificity": _weighted(ta), "len_a": float(n), "len_b": float(n)}
+        scores = {
+            "ratio": 100.0,
+            "word_ratio": 100.0,
+            "containment": 100.0,
+            "weighted_containment": 100.0,
+            "anchor_words": float(n),
+            "anchor_content": float(sum(map(is_content, ta))),
+            "anchor_share": 1.0,
+            "anchor_opening": 1.0,
+            "specificity": _weighted(ta),
+            "len_a": float(n),
+            "len_b": float(n),
+        }
         return Comparison(100.0, "identical", scores, Alignment("b", 0, n, 0, len(na)))
     if not ta or not tb:
         return Comparison(0.0, "unrelated", {"ratio": 0.0}, None)
@@ -156,8 +245,8 @@ def compare(a: str, b: str) -> Comparison:
     if blocks:
         span_start, span_end = blocks[0][1], blocks[-1][1] + blocks[-1][2]
         density = lcs / (span_end - span_start)
-        best = max(blocks, key=lambda blk: (blk[2], sum(ks[blk[0]:blk[0] + blk[2]])))
-        anchor_content = sum(ks[best[0]:best[0] + best[2]])
+        best = max(blocks, key=lambda blk: (blk[2], sum(ks[blk[0] : blk[0] + blk[2]])))
+        anchor_content = sum(ks[best[0] : best[0] + best[2]])
         anchor_words = best[2]
         # Divergent renderings of one remark share its opening; a shared tail or middle
         # is more often a reused sentence frame.
@@ -200,16 +289,13 @@ def compare(a: str, b: str) -> Comparison:
     alignment = Alignment("b" if b_shorter else "a", span_start, span_end, char_start, char_end)
 
     short_fuzzy_ok = len(ts) >= 4 or ratio >= 95.0
-    if len_ratio >= MINOR_LEN_RATIO and short_fuzzy_ok and (
-        word_ratio >= MINOR_WORD_RATIO or (ratio >= MINOR_CHAR_RATIO and len(ts) >= 3)
+    if (
+        len_ratio >= MINOR_LEN_RATIO
+        and short_fuzzy_ok
+        and (word_ratio >= MINOR_WORD_RATIO or (ratio >= MINOR_CHAR_RATIO and len(ts) >= 3))
     ):
         return Comparison(max(word_ratio, ratio), "minor_edit", scores, alignment)
-    if (
-        len_ratio >= 0.85
-        and len(ca) >= 3
-        and content_jaccard >= 0.85
-        and sort_ratio >= 90.0
-    ):
+    if len_ratio >= 0.85 and len(ca) >= 3 and content_jaccard >= 0.85 and sort_ratio >= 90.0:
         return Comparison(sort_ratio, "minor_edit", scores, alignment)
     if wcont >= CONTAIN_MIN and density >= CONTAIN_DENSITY and spec >= MIN_SPECIFICITY:
         # Confidence grows with the specificity of the contained wording.
@@ -220,11 +306,15 @@ def compare(a: str, b: str) -> Comparison:
         scores["partial_ratio"] = fuzz.partial_ratio(ns, nl)
         return Comparison(sim, "truncation" if b_shorter else "extension", scores, alignment)
     cmp_ = Comparison(word_ratio, "drift", scores, alignment)
-    if cmp_.anchor_ok or word_ratio >= DRIFT_WORD_RATIO or (wcont >= 0.75 and spec >= 3.0) or (
-        content_jaccard >= 0.45 and len(ca & cb) >= 4
+    if (
+        cmp_.anchor_ok
+        or word_ratio >= DRIFT_WORD_RATIO
+        or (wcont >= 0.75 and spec >= 3.0)
+        or (content_jaccard >= 0.45 and len(ca & cb) >= 4)
     ):
-        return Comparison(max(word_ratio, 100.0 * wcont * anchor_words / len(ts)), "drift",
-                          scores, alignment)
+        return Comparison(
+            max(word_ratio, 100.0 * wcont * anchor_words / len(ts)), "drift", scores, alignment
+        )
     # Shared stopwords alone must not look similar: blend in content-word overlap.
     return Comparison(0.5 * (word_ratio + 100.0 * content_jaccard), "unrelated", scores, alignment)
 
@@ -241,19 +331,26 @@ class Scorer(Protocol):
     def score(self, a: str, b: str) -> float: ...
 
 
+@lru_cache(maxsize=32768)
+def stem_weights(text: str) -> tuple[list[str], dict[str, float]]:
+    """(normalised tokens, content stem -> highest word weight) of a wording, cached."""
+    toks = normalise(text).split()
+    acc: dict[str, float] = {}
+    for w in toks:
+        k, weight, content, _ = word_info(w)
+        if content and weight > acc.get(k, 0.0):
+            acc[k] = weight
+    return toks, acc
+
+
 class LexicalScorer:
     """Weighted overlap of content-word stems plus word-level Indel similarity."""
 
     name = "lexical"
 
     def score(self, a: str, b: str) -> float:
-        ta, tb = normalise(a).split(), normalise(b).split()
-        wa: dict[str, float] = {}
-        wb: dict[str, float] = {}
-        for toks, acc in ((ta, wa), (tb, wb)):
-            for w in toks:
-                if is_content(w):
-                    acc[stem(w)] = max(acc.get(stem(w), 0.0), word_weight(w))
+        ta, wa = stem_weights(a)
+        tb, wb = stem_weights(b)
         inter = sum(min(wa[k], wb[k]) for k in wa.keys() & wb.keys())
         union = sum(wa.values()) + sum(wb.values()) - inter
         overlap = inter / union if union else 0.0

@@ -20,16 +20,24 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from rapidfuzz.distance import LCSseq
 
 from .clusters import earliest, outlet_keys
-from .compare import LexicalScorer, Scorer, compare
-from .model import ClusterPlan, DriftCandidate, EditorConstraints, SourceInput, VariantInput
-from .normalise import is_content, normalise, stem, word_weight
+from .compare import LexicalScorer, Scorer, compare, stem_weights
+from .model import (
+    ClusterPlan,
+    DriftCandidate,
+    EditorConstraints,
+    Scores,
+    SourceInput,
+    VariantInput,
+)
+from .normalise import is_content, normalise, stem
+from .runtime import without_gc
 
 MIN_EXCLUSIVITY = 1.0  # share of involved sources quoting the speaker with one remark only
 MIN_POINT = 64.0  # combined same-point evidence that alone makes a pair drift
@@ -120,12 +128,7 @@ def framing(context: str | None, wording: str) -> frozenset[str]:
 
 
 def _stems(text: str) -> dict[str, float]:
-    acc: dict[str, float] = {}
-    for w in normalise(text).split():
-        if is_content(w):
-            k = stem(w)
-            acc[k] = max(acc.get(k, 0.0), word_weight(w))
-    return acc
+    return stem_weights(text)[1]
 
 
 @dataclass(slots=True)
@@ -183,6 +186,7 @@ def _contradicts(o: _Profile, x: _Profile) -> bool:
 DEBUG: list | None = None  # evaluation hook: every scored candidate pair is appended
 
 
+@without_gc
 def plan_drift(
     clusters: list[ClusterPlan],
     variants: Mapping[int, VariantInput],
@@ -190,12 +194,21 @@ def plan_drift(
     stories: Mapping[int, int],
     constraints: EditorConstraints = EditorConstraints(),
     scorer: Scorer | None = None,
+    only_stories: Collection[int] | None = None,
 ) -> list[DriftCandidate]:
-    """Pair each speaker's full-quote clusters within a story; see module docstring."""
+    """Pair each speaker's full-quote clusters within a story; see module docstring.
+
+    Work is per (story, speaker) group, so it grows with the number of clusters, not its
+    square. ``only_stories`` restricts the result to those story ids (the stories an
+    incremental run touched): pass every cluster with a source in them (``clusters`` may hold
+    more; the others are skipped) and the result equals the full run's drift for those
+    stories, since no score looks outside its story.
+    """
     scorer = scorer or LexicalScorer()
     cannot = constraints.different_utterance
-    # (story, speaker) -> cluster_id -> sources of that cluster inside the story
-    groups: dict[tuple[int, int], dict[int, set[int]]] = defaultdict(dict)
+    wanted = None if only_stories is None else set(only_stories)
+    # story -> speaker -> cluster_id -> sources of that cluster inside the story
+    by_story: dict[int, dict[int, dict[int, set[int]]]] = defaultdict(lambda: defaultdict(dict))
     by_id = {c.cluster_id: c for c in clusters}
     for c in clusters:
         if not any(variants[v].kind == "full" for v in c.variant_ids):
@@ -203,27 +216,58 @@ def plan_drift(
         for vid in c.variant_ids:
             for sid in variants[vid].source_ids:
                 story = stories.get(sid, sid)
-                groups[(story, c.speaker_id)].setdefault(c.cluster_id, set()).add(sid)
+                if wanted is None or story in wanted:
+                    by_story[story][c.speaker_id].setdefault(c.cluster_id, set()).add(sid)
+    facts: dict[int, _Facts] = {}
 
-    # Story-level document frequency of stems over clusters (every speaker): the story's
-    # own subject is named around every quote and tells two remarks apart poorly.
-    profiles: dict[int, _Profile] = {}
-    story_df: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    story_n: dict[int, int] = defaultdict(int)
-    for (story, _speaker), cl in groups.items():
-        for cid, sids in cl.items():
-            p = profiles.get(cid) or _profile(by_id[cid], variants, sids)
-            profiles[cid] = p
-            story_n[story] += 1
-            for k in p.words | p.frame:
-                story_df[story][k] += 1
+    def fact(c: ClusterPlan) -> _Facts:
+        f = facts.get(c.cluster_id)
+        if f is None:
+            f = facts[c.cluster_id] = _facts(c, variants, sources)
+        return f
 
     out: list[DriftCandidate] = []
-    for (story, _speaker), cl in sorted(groups.items()):
+    # One story at a time: profiles and statistics are dropped when the story is done.
+    for story in sorted(by_story):
+        speakers = by_story.pop(story)
+        if all(len(cl) < 2 for cl in speakers.values()):
+            continue
+        # Story-level document frequency of stems over clusters (every speaker): the story's
+        # own subject is named around every quote and tells two remarks apart poorly.
+        profiles: dict[int, _Profile] = {}
+        story_df: dict[str, int] = defaultdict(int)
+        n_story = 0
+        for cl in speakers.values():
+            for cid, sids in cl.items():
+                p = profiles.get(cid) or _profile(by_id[cid], variants, sids)
+                profiles[cid] = p
+                n_story += 1
+                for k in p.words | p.frame:
+                    story_df[k] += 1
+        idf = {k: math.log((n_story + 1) / (df + 0.5)) for k, df in story_df.items()}
+        out.extend(
+            _story_drift(story, speakers, profiles, idf, by_id, fact, variants, scorer, cannot)
+        )
+    stem_weights.cache_clear()  # run-local cache
+    return out
+
+
+def _story_drift(
+    story: int,
+    speakers: Mapping[int, dict[int, set[int]]],
+    profiles: Mapping[int, _Profile],
+    idf: Mapping[str, float],
+    by_id: Mapping[int, ClusterPlan],
+    fact: Callable[[ClusterPlan], _Facts],
+    variants: Mapping[int, VariantInput],
+    scorer: Scorer,
+    cannot: frozenset[frozenset[int]],
+) -> list[DriftCandidate]:
+    out: list[DriftCandidate] = []
+    for _speaker in sorted(speakers):
+        cl = speakers[_speaker]
         if len(cl) < 2:
             continue
-        n_story = story_n[story]
-        idf = {k: math.log((n_story + 1) / (df + 0.5)) for k, df in story_df[story].items()}
         per_source: dict[int, int] = defaultdict(int)
         for sids in cl.values():
             for sid in sids:
@@ -235,12 +279,15 @@ def plan_drift(
                 if cl[x] & cl[y]:
                     continue  # quoted together: two remarks, not one remark reworded
                 cx, cy = by_id[x], by_id[y]
-                if any(frozenset((a, b)) in cannot for a in cx.variant_ids for b in cy.variant_ids):
+                if cannot and any(
+                    frozenset((a, b)) in cannot for a in cx.variant_ids for b in cy.variant_ids
+                ):
                     continue
-                orig, outl = _order(cx, cy, variants, sources)
-                if _outlets(orig, variants, sources) <= _outlets(outl, variants, sources):
+                fx, fy = fact(cx), fact(cy)
+                (orig, f_o), (outl, f_l) = sorted(((cx, fx), (cy, fy)), key=lambda t: t[1].order)
+                if f_o.outlets <= f_l.outlets:
                     continue  # no wording is better attested: nothing to call the original
-                fo, fl = _first(orig, variants, sources), _first(outl, variants, sources)
+                fo, fl = f_o.first, f_l.first
                 if fo is not None and fl is not None and fl < fo:
                     continue  # a reworded copy follows the coverage it is derived from
                 so = cl[outl.cluster_id]
@@ -251,14 +298,9 @@ def plan_drift(
                 cmp = compare(wo.wording, wl.wording)
                 if cmp.relation in _SAME_UTTERANCE:
                     continue
-                same_point = (
-                    max(
-                        scorer.score(variants[v].wording, wl.wording)
-                        for v in orig.variant_ids
-                        if variants[v].kind == "full"
-                    )
-                    if any(variants[v].kind == "full" for v in orig.variant_ids)
-                    else 0.0
+                same_point = max(
+                    (scorer.score(variants[v].wording, wl.wording) for v in f_o.full),
+                    default=0.0,
                 )
                 po, px = profiles[orig.cluster_id], profiles[outl.cluster_id]
                 frame = frame_score(po, px, idf)
@@ -304,52 +346,39 @@ def plan_drift(
                     likely_original=orig.canonical_id,
                     outlier=outl.canonical_id,
                     story_id=story,
-                    scores={**cmp.scores, **extra, "runner_up": second},
+                    scores=Scores({**cmp.scores, **extra, "runner_up": second}),
                 )
             )
     return out
 
 
-def _outlets(
+@dataclass(slots=True)
+class _Facts:
+    """Per-cluster figures drift compares pairwise (computed once per cluster)."""
+
+    outlets: int
+    first: datetime | None
+    order: tuple  # likely-original ordering key (see ``_order``)
+    full: tuple[int, ...]  # full-quote variant ids
+
+
+def _facts(
     c: ClusterPlan, variants: Mapping[int, VariantInput], sources: Mapping[int, SourceInput]
-) -> int:
+) -> _Facts:
     outs: set[str] = set()
+    dates = []
     for vid in c.variant_ids:
         outs |= outlet_keys(variants[vid], sources)
-    return len(outs)
-
-
-def _first(
-    c: ClusterPlan, variants: Mapping[int, VariantInput], sources: Mapping[int, SourceInput]
-) -> datetime | None:
-    dates = [d for vid in c.variant_ids if (d := earliest(variants[vid], sources)) is not None]
-    return min(dates) if dates else None
-
-
-def _order(
-    x: ClusterPlan,
-    y: ClusterPlan,
-    variants: Mapping[int, VariantInput],
-    sources: Mapping[int, SourceInput],
-) -> tuple[ClusterPlan, ClusterPlan]:
-    """Likely original = more independent outlets, then earlier, more variants, lower id."""
-
-    def key(c: ClusterPlan) -> tuple:
-        outs: set[str] = set()
-        dates = []
-        for vid in c.variant_ids:
-            outs |= outlet_keys(variants[vid], sources)
-            d = earliest(variants[vid], sources)
-            if d is not None:
-                dates.append(d)
-        first = min(dates) if dates else None
-        return (
-            -len(outs),
-            first is None,
-            first if first is not None else datetime.min,
-            -len(c.variant_ids),
-            c.cluster_id,
-        )
-
-    a, b = sorted((x, y), key=key)
-    return a, b
+        d = earliest(variants[vid], sources)
+        if d is not None:
+            dates.append(d)
+    first = min(dates) if dates else None
+    order = (
+        -len(outs),
+        first is None,
+        first if first is not None else datetime.min,
+        -len(c.variant_ids),
+        c.cluster_id,
+    )
+    full = tuple(v for v in c.variant_ids if variants[v].kind == "full")
+    return _Facts(len(outs), first, order, full)

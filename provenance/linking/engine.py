@@ -2,24 +2,47 @@
 
 Pure functions over plain dataclasses; the storage layer persists the plan. Pairs are only
 compared when they share a candidate key (see ``candidates``), so work grows with the number
-of variants, not its square, even inside a prolific speaker's block.
+of variants, not its square, even inside a prolific speaker's block. Each variant is
+normalised and keyed once per run; a pair is fully compared only when cheap bounds
+(``compare.could_link``) leave the relation open; cross-speaker search only walks variants
+published close together (``_TimeIndex``).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping
+import heapq
+import math
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 
-from .candidates import DEFAULT_BLOCK_CAP, DEFAULT_GLOBAL_CAP, DEFAULT_LIMIT, keys_tuple
+from .candidates import (
+    DEFAULT_BLOCK_CAP,
+    DEFAULT_GLOBAL_CAP,
+    DEFAULT_LIMIT,
+    keys_of_normalised,
+)
 from .clusters import (
+    WEAK_EDGE_WINDOW,
     _close,
     _contained_strength,
     choose_canonical,
     cluster_speaker,
     edge_strength,
     outlet_keys,
+    shape,
 )
-from .compare import Comparison, Scorer, compare
+from .compare import (
+    Comparison,
+    Scorer,
+    compare,
+    compare_features,
+    could_link,
+    normalised_features,
+)
 from .drift import plan_drift
 from .model import (
     ClusterPlan,
@@ -27,37 +50,74 @@ from .model import (
     EditorConstraints,
     LinkPlan,
     PlannedLink,
+    Scores,
     SourceInput,
     VariantInput,
 )
 from .normalise import normalise
+from .runtime import without_gc as _without_gc
 from .stories import plan_stories
 
 CONFLICT_MIN_SPEC_EXACT = 1.9  # identical/minor edit: at least two content words' worth
 CONFLICT_MIN_SPEC_CONTAINED = 3.5  # containment across speakers needs a more specific wording
 CONFLICT_MIN_WORDS_CONTAINED = 6
-RARE_KEYS = 3  # conflict candidates come from a wording's rarest keys
+RARE_KEYS = 3  # a near conflict shares one of a wording's rarest keys
+MAX_NEAR_SPEAKERS = 4  # a wording nearly matching more other speakers is a stock phrase
 
 
-def _keys(v: VariantInput) -> tuple[str, ...]:
-    return keys_tuple(normalise(v.wording))
+@dataclass(slots=True)
+class _Var:
+    """Per-variant facts computed once per run (normalised text, keys, date span)."""
+
+    v: VariantInput
+    norm: str
+    keys: tuple[str, ...]
+    span: tuple | None  # (earliest, latest) publication or None when undated
+    lo: float  # span as POSIX seconds (-inf/inf when undated)
+    hi: float
 
 
-def _as_sources(sources: Iterable[SourceInput] | Mapping[int, SourceInput]
-                ) -> dict[int, SourceInput]:
+def _prepare(
+    variants: Iterable[VariantInput], sources: Mapping[int, SourceInput]
+) -> dict[int, _Var]:
+    """variant_id -> ``_Var``, keys shared between variants (one string object per key)."""
+    pool: dict[str, str] = {}
+    out: dict[int, _Var] = {}
+    for v in variants:
+        if v.variant_id in out:
+            continue
+        norm = normalise(v.wording)
+        keys = tuple(pool.setdefault(k, k) for k in keys_of_normalised(norm))
+        span = _span(v, sources)
+        lo, hi = (_ts(span[0]), _ts(span[1])) if span else (-math.inf, math.inf)
+        out[v.variant_id] = _Var(v, norm, keys, span, lo, hi)
+    return out
+
+
+def _ts(d: datetime) -> float:
+    if d.tzinfo is None:
+        return (d - _EPOCH).total_seconds()
+    return d.timestamp()
+
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _as_sources(
+    sources: Iterable[SourceInput] | Mapping[int, SourceInput],
+) -> dict[int, SourceInput]:
     if isinstance(sources, Mapping):
         return dict(sources)
     return {s.source_id: s for s in sources}
 
 
 def _span(v: VariantInput, sources: Mapping[int, SourceInput]) -> tuple | None:
-    dates = [s.published_at for sid in v.source_ids
-             if (s := sources.get(sid)) is not None and s.published_at is not None]
+    dates = [
+        s.published_at
+        for sid in v.source_ids
+        if (s := sources.get(sid)) is not None and s.published_at is not None
+    ]
     return (min(dates), max(dates)) if dates else None
-
-
-def _cmp(by_id: Mapping[int, VariantInput], a: int, b: int) -> Comparison:
-    return compare(by_id[a].wording, by_id[b].wording)
 
 
 def is_conflict(cmp: Comparison, close_in_time: bool = True) -> bool:
@@ -84,158 +144,399 @@ def is_conflict(cmp: Comparison, close_in_time: bool = True) -> bool:
     return False
 
 
-class _Index:
-    """Speaker-blocked and global posting lists; ``blocked`` keys are treated as too common."""
+def _same_speaker_candidates(
+    members: list[_Var],
+    speaker: int,
+    block_cap: int,
+    blocked: set[tuple[Hashable, str]],
+    limit: int,
+) -> Iterable[tuple[int, int]]:
+    """(lower id, higher id) pairs: each variant with its ``limit`` best key-sharing others.
 
-    def __init__(self, variants: list[VariantInput], block_cap: int, global_cap: int,
-                 blocked: set[tuple[Hashable, str]] | None = None,
-                 blocked_global: set[str] | None = None) -> None:
-        self.block: dict[tuple[int, str], list[int]] = defaultdict(list)
-        self.glob: dict[str, list[int]] = defaultdict(list)
-        self.speaker: dict[int, int] = {}
-        self.keyset: dict[int, frozenset[str]] = {}
-        for v in variants:
-            self.speaker[v.variant_id] = v.speaker_id
-            self.keyset[v.variant_id] = frozenset(_keys(v))
-            for k in _keys(v):
-                self.block[(v.speaker_id, k)].append(v.variant_id)
-                self.glob[k].append(v.variant_id)
-        self.block_cap, self.global_cap = block_cap, global_cap
-        self.blocked = blocked or set()
-        self.blocked_global = blocked_global or set()
-
-    def same_speaker(self, v: VariantInput, limit: int) -> list[int]:
-        counts: dict[int, int] = defaultdict(int)
-        for k in _keys(v):
-            bk = (v.speaker_id, k)
-            post = self.block.get(bk, ())
-            if len(post) > self.block_cap or bk in self.blocked:
-                continue
-            for i in post:
-                counts[i] += 1
-        counts.pop(v.variant_id, None)
-        return [i for i, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
-
-    def other_speakers(self, v: VariantInput, limit: int) -> list[int]:
-        """Other speakers' variants sharing at least half of the smaller key set.
-
-        A conflict needs (nearly) the same words, so a true match shares the wording's
-        rarest keys too: candidates come from the ``RARE_KEYS`` shortest posting lists only
-        (prefix filtering), then the full key overlap is checked on sets. This keeps the
-        cost flat when boilerplate keys have long posting lists.
-        """
-        kv = _keys(v)
-        usable = sorted(
-            (len(self.glob.get(k, ())), k) for k in kv
-            if k not in self.blocked_global and len(self.glob.get(k, ())) <= self.global_cap
-        )
-        cand: set[int] = set()
-        for _, k in usable[:RARE_KEYS]:
-            cand.update(self.glob[k])
-        kset = set(kv)
-        hits = []
-        for i in cand:
-            if self.speaker[i] == v.speaker_id:
-                continue
-            ku = self.keyset[i]
-            n = len(kset & ku) if len(ku) > 1 or len(kset) > 1 else int(bool(kset & ku))
-            if 2 * n >= min(len(kset), len(ku)):
-                hits.append((i, n))
-        return [i for i, _ in sorted(hits, key=lambda t: (-t[1], t[0]))[:limit]]
+    Posting lists longer than ``block_cap`` (or ``blocked`` by the caller) are skipped;
+    ranking is by shared usable keys, then lower id.
+    """
+    post: dict[str, list[int]] = defaultdict(list)
+    for x in members:
+        for k in x.keys:
+            post[k].append(x.v.variant_id)
+    usable = {
+        k: p
+        for k, p in post.items()
+        if len(p) > 1 and len(p) <= block_cap and (speaker, k) not in blocked
+    }
+    seen: set[tuple[int, int]] = set()
+    for x in members:
+        vid = x.v.variant_id
+        counts: Counter[int] = Counter()
+        for k in x.keys:
+            p = usable.get(k)
+            if p is not None:
+                counts.update(p)  # counted in C
+        counts.pop(vid, None)
+        if not counts:
+            continue
+        if len(counts) > limit:
+            best = heapq.nsmallest(limit, counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        else:
+            best = counts.items()
+        for u, _ in best:
+            pair = (u, vid) if u < vid else (vid, u)
+            if pair not in seen:
+                seen.add(pair)
+                yield pair
 
 
 def _cluster_all(
-    variants: list[VariantInput],
+    facts: Mapping[int, _Var],
     sources: Mapping[int, SourceInput],
     constraints: EditorConstraints,
-    index: _Index,
     limit: int,
+    block_cap: int,
+    blocked: set[tuple[Hashable, str]] | None = None,
 ) -> tuple[list[ClusterPlan], list[PlannedLink]]:
-    by_id = {v.variant_id: v for v in variants}
-    per_speaker: dict[int, list[VariantInput]] = defaultdict(list)
-    for v in variants:
-        per_speaker[v.speaker_id].append(v)
+    blocked = blocked or set()
+    per_speaker: dict[int, list[_Var]] = defaultdict(list)
+    for vid in sorted(facts):
+        per_speaker[facts[vid].v.speaker_id].append(facts[vid])
     must_pairs: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for p in constraints.same_utterance:
-        if len(p) == 2 and p <= by_id.keys():
+        if len(p) == 2 and p <= facts.keys():
             a, b = sorted(p)
-            if by_id[a].speaker_id == by_id[b].speaker_id:
-                must_pairs[by_id[a].speaker_id].append((a, b))
-    n_outlets = {v.variant_id: len(outlet_keys(v, sources)) for v in variants}
-    spans = {v.variant_id: _span(v, sources) for v in variants}
+            if facts[a].v.speaker_id == facts[b].v.speaker_id:
+                must_pairs[facts[a].v.speaker_id].append((a, b))
+    must = constraints.same_utterance
     clusters: list[ClusterPlan] = []
     links: list[PlannedLink] = []
-    # One speaker at a time: comparisons are dropped once that speaker is clustered, so
-    # memory stays bounded by the largest speaker block.
+    # One speaker at a time: features and comparisons are dropped once that speaker is
+    # clustered, so memory stays bounded by the largest speaker block.
     for speaker in sorted(per_speaker):
         members = per_speaker[speaker]
+        gv_all = [x.v for x in members]
+        if len(members) == 1 and not must_pairs[speaker]:
+            x = members[0]
+            clusters.append(
+                ClusterPlan(
+                    cluster_id=x.v.variant_id,
+                    speaker_id=speaker,
+                    variant_ids=(x.v.variant_id,),
+                    canonical_id=choose_canonical(gv_all, sources, constraints),
+                    outlet_count=len(outlet_keys(x.v, sources)),
+                )
+            )
+            continue
+        feats = {x.v.variant_id: normalised_features(x.norm) for x in members}
         comps: dict[tuple[int, int], Comparison] = {}
-        for v in members:
-            for u in index.same_speaker(v, limit):
-                pair = (min(u, v.variant_id), max(u, v.variant_id))
-                if pair not in comps:
-                    comps[pair] = _cmp(by_id, *pair)
+        # Weak evidence (shared opening, rewording) only counts between renderings published
+        # close together (``cluster_speaker``): far-apart pairs need a strong relation to
+        # matter. Their weak links are only needed if the pair ends up in one cluster anyway.
+        far_weak: list[tuple[int, int]] = []
+        for a, b in _same_speaker_candidates(members, speaker, block_cap, blocked, limit):
+            fa, fb = feats[a], feats[b]
+            close = _close(facts[a].span, facts[b].span)
+            if could_link(fa, fb, weak=close):
+                comps[(a, b)] = compare_features(fa, fb)
+            elif not close:
+                far_weak.append((a, b))
         # Editor must-links always get a comparison so the resulting link keeps its scores.
         for pair in must_pairs[speaker]:
-            comps.setdefault(pair, _cmp(by_id, *pair))
-        groups = cluster_speaker(members, comps, constraints, n_outlets, spans)
+            if pair not in comps:
+                comps[pair] = compare_features(feats[pair[0]], feats[pair[1]])
+        okeys = {x.v.variant_id: outlet_keys(x.v, sources) for x in members}
+        n_outlets = {vid: len(o) for vid, o in okeys.items()}
+        lengths = {x.v.variant_id: len(x.norm) for x in members}
+        spans = {x.v.variant_id: x.span for x in members}
+        shapes = {x.v.variant_id: shape(x.v, feats[x.v.variant_id][1]) for x in members}
+        groups = cluster_speaker(gv_all, comps, constraints, n_outlets, spans, shapes)
         where = {vid: g[0] for g in groups for vid in g}
         for g in groups:
-            gv = [by_id[i] for i in g]
+            gv = [facts[i].v for i in g]
             outs: set[str] = set()
-            for m in gv:
-                outs |= outlet_keys(m, sources)
-            clusters.append(ClusterPlan(
-                cluster_id=g[0], speaker_id=speaker, variant_ids=tuple(g),
-                canonical_id=choose_canonical(gv, sources, constraints),
-                outlet_count=len(outs),
-            ))
-        must = constraints.same_utterance
+            for i in g:
+                outs |= okeys[i]
+            clusters.append(
+                ClusterPlan(
+                    cluster_id=g[0],
+                    speaker_id=speaker,
+                    variant_ids=tuple(g),
+                    canonical_id=choose_canonical(
+                        gv, sources, constraints, outlets=okeys, lengths=lengths
+                    ),
+                    outlet_count=len(outs),
+                )
+            )
+        for a, b in far_weak:
+            if where[a] == where[b]:
+                comps[(a, b)] = compare_features(feats[a], feats[b])
         for (a, b), cmp in sorted(comps.items()):
             if where[a] != where[b]:
                 continue
-            if (edge_strength(cmp) or _contained_strength(a, b, cmp)
-                    or _contained_strength(b, a, cmp) or frozenset((a, b)) in must):
-                links.append(PlannedLink(a, b, cmp.relation, round(cmp.similarity, 2),
-                                         cmp.scores, cmp.alignment))
+            if (
+                edge_strength(cmp)
+                or _contained_strength(a, b, cmp)
+                or _contained_strength(b, a, cmp)
+                or frozenset((a, b)) in must
+            ):
+                links.append(
+                    PlannedLink(
+                        a,
+                        b,
+                        cmp.relation,
+                        round(cmp.similarity, 2),
+                        Scores(cmp.scores),
+                        cmp.alignment,
+                    )
+                )
     clusters.sort(key=lambda c: c.cluster_id)
     return clusters, links
 
 
-def _conflicts(
-    targets: Iterable[VariantInput],
-    by_id: Mapping[int, VariantInput],
-    index: _Index,
-    limit: int,
-    sources: Mapping[int, SourceInput],
-) -> list[Conflict]:
-    seen: set[tuple[int, int]] = set()
-    out: list[Conflict] = []
-    spans: dict[int, tuple | None] = {}
+_WINDOW = WEAK_EDGE_WINDOW.total_seconds()
+_LONG_SPAN = 2 * _WINDOW
 
-    def span(vid: int) -> tuple | None:
-        if vid not in spans:
-            spans[vid] = _span(by_id[vid], sources)
-        return spans[vid]
 
-    for v in targets:
-        for u in index.other_speakers(v, limit):
-            pair = (min(u, v.variant_id), max(u, v.variant_id))
-            if pair in seen:
+class _TimeIndex:
+    """key -> variants having it, sorted by earliest publication, for conflict search.
+
+    A near (non-identical) conflict needs sources published within ``WEAK_EDGE_WINDOW``, so a
+    probe only walks the part of a posting list whose spans can come that close: cost grows
+    with how many variants share a key in a few weeks, not in the whole archive. Undated
+    variants are close to everything and kept apart (probed always; their own probes walk
+    whole posting lists up to ``global_cap``).
+    """
+
+    def __init__(self, facts: Collection[_Var]) -> None:
+        counts = Counter(k for x in facts for k in x.keys)
+        # A key only one variant has pairs nobody: not indexed (df 1 is implied).
+        self.df: dict[str, int] = {k: n for k, n in counts.items() if n > 1}
+        del counts
+        df = self.df
+        dated: dict[str, list[_Var]] = defaultdict(list)
+        # Variants quoted over a long period would widen every probe of their keys: kept
+        # apart and checked one by one (few of them).
+        self.long: dict[str, list[_Var]] = defaultdict(list)
+        self.undated: dict[str, list[_Var]] = defaultdict(list)
+        for x in sorted(facts, key=lambda x: (x.lo, x.v.variant_id)):
+            for k in x.keys:
+                if k not in df:
+                    continue
+                if x.span is None:
+                    self.undated[k].append(x)
+                elif x.hi - x.lo > _LONG_SPAN:
+                    self.long[k].append(x)
+                else:
+                    dated[k].append(x)
+        self.post: dict[str, tuple[list[float], list[_Var]]] = {}
+        while dated:
+            k, xs = dated.popitem()
+            self.post[k] = ([x.lo for x in xs], xs)
+
+    def probe(self, x: _Var, keys: Iterable[str], global_cap: int) -> Iterable[_Var]:
+        window = _WINDOW
+        lo, hi = x.lo - window, x.hi + window
+        for k in keys:
+            los, xs = self.post.get(k, ((), ()))
+            longs = self.long.get(k, ())
+            if x.span is None:
+                if len(xs) + len(longs) <= global_cap:
+                    yield from xs
+                    yield from longs
+            else:
+                i = bisect_left(los, lo - _LONG_SPAN)
+                j = bisect_right(los, hi)
+                for u in xs[i:j]:
+                    if u.hi >= lo:
+                        yield u
+                for u in longs:
+                    if u.hi >= lo and u.lo <= hi:
+                        yield u
+            yield from self.undated.get(k, ())
+
+
+_norm_features = lru_cache(maxsize=4096)(normalised_features)
+
+
+def _could_conflict(fa: tuple, fb: tuple) -> bool:
+    """Cheap necessary condition for ``is_conflict(compare_features(fa, fb))`` (non-identical):
+    a minor edit replacing few content words, or containment of a long specific wording."""
+    ca, cb = fa[5], fb[5]
+    la, lb = len(fa[1]), len(fb[1])
+    shorter = fb if (lb, len(fb[0])) <= (la, len(fa[0])) else fa
+    spec = shorter[6]
+    if (
+        spec >= CONFLICT_MIN_SPEC_EXACT
+        and min(len(ca - cb), len(cb - ca)) <= max(1.0, 0.25 * min(len(ca), len(cb)))
+        and could_link(fa, fb, weak=False, contain=False)
+    ):
+        return True
+    return (
+        min(la, lb) >= CONFLICT_MIN_WORDS_CONTAINED
+        and spec >= CONFLICT_MIN_SPEC_CONTAINED
+        and could_link(fa, fb, weak=False, minor=False)
+    )
+
+
+class _Conflicts:
+    """Cross-speaker pairs with (nearly) the same words (see ``_conflicts``)."""
+
+    def __init__(self, facts: Mapping[int, _Var], limit: int, global_cap: int) -> None:
+        self.facts, self.limit, self.global_cap = facts, limit, global_cap
+        self.index = _TimeIndex(list(facts.values()))
+        self.rare_memo: dict[int, tuple[str, ...]] = {}
+        self.seen: set[tuple[int, int]] = set()
+        self.near: list[tuple[_Var, _Var, _Found]] = []
+        self.spread: dict[int, set[int]] = defaultdict(set)
+
+    def rare(self, x: _Var) -> tuple[str, ...]:
+        r = self.rare_memo.get(x.v.variant_id)
+        if r is None:
+            df = self.index.df
+            r = tuple(sorted(x.keys, key=lambda k: (df.get(k, 1), k))[:RARE_KEYS])
+            self.rare_memo[x.v.variant_id] = r
+        return r
+
+    def probe(self, x: _Var, *, rare_only: bool) -> None:
+        """Record ``x``'s near (non-identical) conflicts with variants not yet paired."""
+        vid, speaker = x.v.variant_id, x.v.speaker_id
+        rx = self.rare(x)
+        kset = set(x.keys)
+        fx = None
+        walked: set[int] = set()  # u comes once per shared key
+        for u in self.index.probe(x, rx if rare_only else x.keys, self.global_cap):
+            uid = u.v.variant_id
+            if uid in walked or u.v.speaker_id == speaker or u.norm == x.norm:
                 continue
-            seen.add(pair)
-            close = _close(span(pair[0]), span(pair[1]))
-            if not close and normalise(by_id[u].wording) != normalise(v.wording):
-                continue  # far apart in time only identical words count (is_conflict)
-            cmp = _cmp(by_id, *pair)
-            if is_conflict(cmp, close):
-                a, b = by_id[pair[0]], by_id[pair[1]]
-                out.append(Conflict(a.variant_id, b.variant_id, a.speaker_id, b.speaker_id,
-                                    round(cmp.similarity, 2), cmp.relation, cmp.scores))
+            walked.add(uid)
+            shared = kset.intersection(u.keys)
+            if 2 * len(shared) < min(len(kset), len(u.keys)):
+                continue
+            if not rare_only and shared.isdisjoint(rx) and shared.isdisjoint(self.rare(u)):
+                continue
+            # Only pairs past the cheap key test are remembered (the other side may probe
+            # them again and reach the same verdict).
+            pair = (vid, uid) if vid < uid else (uid, vid)
+            if pair in self.seen:
+                continue
+            self.seen.add(pair)
+            if not _close(x.span, u.span):
+                continue
+            fx = fx or _norm_features(x.norm)
+            fu = _norm_features(u.norm)
+            fa, fb = (fx, fu) if vid < uid else (fu, fx)
+            if not _could_conflict(fa, fb):
+                continue
+            cmp = compare_features(fa, fb)
+            if is_conflict(cmp, True):
+                self.near.append((x, u, _Found(cmp)))
+                self.spread[vid].add(u.v.speaker_id)
+                self.spread[uid].add(speaker)
+
+    def identical(self, targets: list[_Var]) -> list[Conflict]:
+        by_text: dict[str, list[_Var]] = defaultdict(list)
+        texts = {x.norm for x in targets}
+        for vid in sorted(self.facts):
+            x = self.facts[vid]
+            if x.norm in texts:
+                by_text[x.norm].append(x)
+        out = []
+        seen: set[tuple[int, int]] = set()
+        for x in targets:
+            vid, speaker = x.v.variant_id, x.v.speaker_id
+            same = by_text[x.norm]
+            if len({u.v.speaker_id for u in same}) - 1 > MAX_NEAR_SPEAKERS:
+                continue  # words many people use: a stock phrase, not one remark
+            others = [u for u in same if u.v.speaker_id != speaker][: self.limit]
+            for u in others:
+                pair = (min(vid, u.v.variant_id), max(vid, u.v.variant_id))
+                if pair not in seen:
+                    seen.add(pair)
+                    cmp = compare(self.facts[pair[0]].v.wording, self.facts[pair[1]].v.wording)
+                    if is_conflict(cmp, True):
+                        out.append(_conflict(x, u, _Found(cmp)))
+        return out
+
+    def partners(self) -> set[int]:
+        return {vid for x, u, _ in self.near for vid in (x.v.variant_id, u.v.variant_id)}
+
+    def result(self, targets: set[int]) -> list[Conflict]:
+        out = []
+        for x, u, found in self.near:
+            if x.v.variant_id not in targets and u.v.variant_id not in targets:
+                continue
+            spread = max(len(self.spread[x.v.variant_id]), len(self.spread[u.v.variant_id]))
+            if spread <= MAX_NEAR_SPEAKERS:
+                out.append(_conflict(x, u, found))
+        return out
+
+
+class _Found:
+    """What a conflict keeps of its comparison (not the whole ``Comparison``)."""
+
+    __slots__ = ("relation", "scores", "similarity")
+
+    def __init__(self, cmp: Comparison) -> None:
+        self.relation, self.similarity = cmp.relation, round(cmp.similarity, 2)
+        self.scores = Scores(cmp.scores)
+
+
+def _conflict(x: _Var, u: _Var, found: _Found) -> Conflict:
+    a, b = (x, u) if x.v.variant_id < u.v.variant_id else (u, x)
+    return Conflict(
+        a.v.variant_id,
+        b.v.variant_id,
+        a.v.speaker_id,
+        b.v.speaker_id,
+        found.similarity,
+        found.relation,
+        found.scores,
+    )
+
+
+def _conflicts(
+    targets: Iterable[_Var],
+    facts: Mapping[int, _Var],
+    limit: int,
+    global_cap: int,
+    *,
+    everyone: bool,
+    also: Iterable[_Var] = (),
+) -> list[Conflict]:
+    """Cross-speaker pairs with (nearly) the same words, each involving a target.
+
+    Identical normalised text counts at any date (at most ``limit`` partners per variant)
+    unless more than ``MAX_NEAR_SPEAKERS`` other speakers use it. A near match (minor edit,
+    containment; ``is_conflict``) needs sources close in time (``_close``), at least half of
+    the smaller key set shared, including one of the ``RARE_KEYS`` rarest keys (fewest
+    variants) of either wording, and neither wording may nearly match more than
+    ``MAX_NEAR_SPEAKERS`` other speakers: one remark put in a wrong mouth meets one or two
+    other speakers, a stock phrase or sentence frame meets many.
+    With ``everyone`` (every variant is a target) each variant probes only its rarest keys;
+    else targets, and ``also`` (their stored partners, so the spread rule sees every
+    partner), probe all their keys. Probes only walk posting lists within the time window
+    (``_TimeIndex``), so cost stays flat with archive size.
+    """
+    targets = list(targets)
+    c = _Conflicts(facts, limit, global_cap)
+    out = c.identical(targets)
+    # In publication order, partners of consecutive probes overlap: feature caches hit.
+    for x in sorted(targets, key=lambda x: (x.lo, x.v.variant_id)):
+        c.probe(x, rare_only=everyone)
+    for x in also:
+        c.probe(x, rare_only=False)
+    out += c.result({x.v.variant_id for x in targets})
     out.sort(key=lambda c: (c.a, c.b))
     return out
 
 
+def _near_partners(targets: list[_Var], facts: Mapping[int, _Var], global_cap: int) -> set[int]:
+    """Variants (besides the targets) nearly matching a target under another speaker."""
+    c = _Conflicts(facts, 0, global_cap)
+    for x in targets:
+        c.probe(x, rare_only=False)
+    return c.partners() - {x.v.variant_id for x in targets}
+
+
+@_without_gc
 def plan_links(
     variants: Iterable[VariantInput],
     sources: Iterable[SourceInput] | Mapping[int, SourceInput],
@@ -247,17 +548,19 @@ def plan_links(
     limit: int = DEFAULT_LIMIT,
 ) -> LinkPlan:
     """Link a full set of variants from scratch (rebuild)."""
-    vs = sorted({v.variant_id: v for v in variants}.values(), key=lambda v: v.variant_id)
     src = _as_sources(sources)
-    by_id = {v.variant_id: v for v in vs}
-    index = _Index(vs, block_cap, global_cap)
-    clusters, links = _cluster_all(vs, src, constraints, index, limit)
-    conflicts = _conflicts(vs, by_id, index, limit, src)
+    facts = _prepare(sorted(variants, key=lambda v: v.variant_id), src)
+    clusters, links = _cluster_all(facts, src, constraints, limit, block_cap)
+    conflicts = _conflicts(facts.values(), facts, limit, global_cap, everyone=True)
+    by_id = {vid: x.v for vid, x in facts.items()}
+    del facts
     stories = plan_stories(clusters, by_id, src)
     drift = plan_drift(clusters, by_id, src, stories, constraints, scorer)
+    _norm_features.cache_clear()  # run-local caches: do not keep them alive after the run
     return LinkPlan(tuple(clusters), tuple(links), tuple(drift), tuple(conflicts), stories)
 
 
+@_without_gc
 def link_new(
     new_variants: Iterable[VariantInput],
     lookup_candidates: Callable[[list[str]], Iterable[VariantInput]],
@@ -277,66 +580,87 @@ def link_new(
     component, which is exactly what a rebuild computes for those variants. The returned plan
     covers that component: its ``clusters`` replace every stored cluster containing one of its
     variants; ``conflicts`` are those involving a new variant; ``stories``/``drift`` cover the
-    sources of the component only (re-run ``plan_stories``/``plan_drift`` per story for a
-    global view). ``sources`` must include the sources of every returned variant.
+    sources of the component only (re-run ``plan_stories`` and then ``plan_drift`` with
+    ``only_stories`` for a global view). ``sources`` must include the sources of every
+    returned variant: a mapping is read (``.get``) without being copied, so the caller may add
+    the sources of the variants ``lookup_candidates`` returns during that call (a source
+    missing when its variant arrives counts as undated).
     """
-    known: dict[int, VariantInput] = {}
+    src = sources if isinstance(sources, Mapping) else _as_sources(sources)
     new = sorted({v.variant_id: v for v in new_variants}.values(), key=lambda v: v.variant_id)
-    for v in new:
-        known[v.variant_id] = v
+    known: dict[int, _Var] = {}
+
+    def learn(vs: Iterable[VariantInput]) -> None:
+        fresh = [v for v in vs if v.variant_id not in known]
+        known.update(_prepare(fresh, src))
+
+    learn(new)
     fetched: set[str] = set()
     component = {v.variant_id for v in new}
-    frontier = list(new)
+    frontier = [v.variant_id for v in new]
     # (speaker, key) -> variant ids; complete for every fetched key (stored + new variants)
     posting: dict[tuple[int, str], set[int]] = defaultdict(set)
-    new_by_key: dict[str, list[VariantInput]] = defaultdict(list)
+    expanded: set[tuple[int, str]] = set()
+    new_by_key: dict[str, list[int]] = defaultdict(list)
     for v in new:
-        for k in _keys(v):
-            new_by_key[k].append(v)
+        for k in known[v.variant_id].keys:
+            new_by_key[k].append(v.variant_id)
     while frontier:
-        need = sorted({k for v in frontier for k in _keys(v)} - fetched)
+        need = sorted({k for vid in frontier for k in known[vid].keys} - fetched)
         if need:
             need_set = set(need)
             hits = list(lookup_candidates(need))
-            for u in hits:
-                known.setdefault(u.variant_id, u)
-            for u in hits + [v for k in need for v in new_by_key.get(k, ())]:
-                for k in need_set.intersection(_keys(u)):
-                    posting[(u.speaker_id, k)].add(u.variant_id)
+            learn(hits)
+            ids = {u.variant_id for u in hits}
+            for k in need:
+                ids.update(new_by_key.get(k, ()))
+            for vid in ids:
+                x = known[vid]
+                for k in need_set.intersection(x.keys):
+                    posting[(x.v.speaker_id, k)].add(vid)
             fetched.update(need)
         nxt = []
-        for v in frontier:
-            for k in _keys(v):
-                post = posting.get((v.speaker_id, k), ())
+        for vid in frontier:
+            x = known[vid]
+            for k in x.keys:
+                bk = (x.v.speaker_id, k)
+                if bk in expanded:
+                    continue  # every member of a posting list joins when it is first walked
+                expanded.add(bk)
+                post = posting.get(bk, ())
                 if len(post) > block_cap:
                     continue
                 for uid in sorted(post):
                     if uid not in component:
                         component.add(uid)
-                        nxt.append(known[uid])
+                        nxt.append(uid)
         frontier = nxt
+    del new_by_key
+    # Speaker postings that are long over everything fetched count as common for the
+    # component too (as in a rebuild, which sees the whole posting list).
+    blocked = {bk for bk, ids in posting.items() if len(ids) > block_cap}
+    del posting
 
-    blocked: set[tuple[Hashable, str]] = set()
-    gcount: dict[str, int] = defaultdict(int)
-    bcount: dict[tuple[int, str], int] = defaultdict(int)
-    for u in known.values():
-        for k in _keys(u):
-            if k in fetched:
-                gcount[k] += 1
-                bcount[(u.speaker_id, k)] += 1
-    blocked = {bk for bk, n in bcount.items() if n > block_cap}
-    blocked_global = {k for k, n in gcount.items() if n > global_cap}
-
-    src = _as_sources(sources)
-    comp_vs = sorted((known[i] for i in component), key=lambda v: v.variant_id)
-    index = _Index(comp_vs, block_cap, global_cap, blocked, blocked_global)
-    clusters, links = _cluster_all(comp_vs, src, constraints, index, limit)
-    all_vs = sorted(known.values(), key=lambda v: v.variant_id)
-    gindex = _Index(all_vs, block_cap, global_cap, blocked, blocked_global)
-    conflicts = _conflicts(new, known, gindex, limit, src)
-    by_id = {v.variant_id: v for v in comp_vs}
-    stories = plan_stories(clusters, by_id, {s: src[s] for v in comp_vs for s in v.source_ids
-                                             if s in src})
+    comp = {vid: known[vid] for vid in sorted(component)}
+    clusters, links = _cluster_all(comp, src, constraints, limit, block_cap, blocked)
+    targets = [known[v.variant_id] for v in new]
+    everyone = len(targets) == len(known)
+    also: list[_Var] = []
+    if not everyone:
+        # The spread rule needs every near match of the stored partners too: fetch them.
+        partners = sorted(_near_partners(targets, known, global_cap))
+        need = sorted({k for vid in partners for k in known[vid].keys} - fetched)
+        if need:
+            learn(lookup_candidates(need))
+        also = [known[vid] for vid in partners]
+    conflicts = _conflicts(targets, known, limit, global_cap, everyone=everyone, also=also)
+    by_id = {vid: x.v for vid, x in comp.items()}
+    del comp
+    stories = plan_stories(
+        clusters,
+        by_id,
+        {s: x for v in by_id.values() for s in v.source_ids if (x := src.get(s)) is not None},
+    )
     drift = plan_drift(clusters, by_id, src, stories, constraints, scorer)
+    _norm_features.cache_clear()  # run-local caches: do not keep them alive after the run
     return LinkPlan(tuple(clusters), tuple(links), tuple(drift), tuple(conflicts), stories)
-

@@ -2,10 +2,44 @@
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from .compare import Alignment
+
+_LAYOUTS: dict[tuple[str, ...], tuple[tuple[str, ...], dict[str, int]]] = {}
+
+
+class Scores(Mapping[str, float]):
+    """Read-only score mapping kept compact: plans hold hundreds of thousands of them.
+
+    The key tuple is shared by every mapping with the same keys, values sit in a double
+    array (about 1/6 of a dict of floats). Behaves like a ``dict`` for reading.
+    """
+
+    __slots__ = ("_layout", "_values")
+
+    def __init__(self, scores: Mapping[str, float]) -> None:
+        keys = tuple(scores)
+        layout = _LAYOUTS.get(keys)
+        if layout is None:
+            layout = _LAYOUTS.setdefault(keys, (keys, {k: i for i, k in enumerate(keys)}))
+        self._layout = layout
+        self._values = array("d", (float(scores[k]) for k in keys))
+
+    def __getitem__(self, key: str) -> float:
+        return self._values[self._layout[1][key]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._layout[0])
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Scores({dict(self)!r})"
 
 
 @dataclass(frozen=True)
@@ -59,7 +93,7 @@ class PlannedLink:
     b: int
     relation: str
     similarity: float
-    scores: dict[str, float] = field(hash=False, compare=False)
+    scores: Mapping[str, float] = field(hash=False, compare=False)
     alignment: Alignment | None = None
 
 
@@ -77,7 +111,7 @@ class DriftCandidate:
     likely_original: int
     outlier: int
     story_id: int
-    scores: dict[str, float] = field(hash=False, compare=False)
+    scores: Mapping[str, float] = field(hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -90,7 +124,7 @@ class Conflict:
     speaker_b: int
     similarity: float
     relation: str
-    scores: dict[str, float] = field(hash=False, compare=False)
+    scores: Mapping[str, float] = field(hash=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ _ELLIPSIS = re.compile(r"\.{2,}|\u2026")
 _NON_WORD = re.compile(r"[^\w']+|_+")
 _EDGE_APOS = re.compile(r"(?<!\w)'+|'+(?!\w)")
 
+# fmt: off
 STOPWORDS = frozenset(
     [
         "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and",
@@ -44,6 +45,7 @@ STOPWORDS = frozenset(
         "you", "you'd", "you'll", "you're", "you've", "your", "yours", "yourself", "yourselves",
     ]
 )
+# fmt: on
 
 
 @lru_cache(maxsize=65536)
@@ -95,3 +97,13 @@ def word_weight(word: str) -> float:
 def content_stems(text: str) -> list[str]:
     """Stems of the content words of ``text`` in order."""
     return [stem(w) for w in words(text) if is_content(w)]
+
+
+@lru_cache(maxsize=262144)
+def word_info(word: str) -> tuple[str, float, bool, str]:
+    """(stem, weight, is_content, word) of one normalised word, cached: vocabularies are small.
+
+    The returned ``word`` is one shared string object per cached word (saves memory in
+    token lists).
+    """
+    return stem(word), word_weight(word), is_content(word), word

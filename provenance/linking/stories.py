@@ -14,11 +14,24 @@ from datetime import timedelta
 
 from .model import ClusterPlan, SourceInput, VariantInput
 from .normalise import normalise
+from .runtime import without_gc
 
 STORY_WINDOW = timedelta(days=3)
 MIN_SHARED_SPEAKERS = 2
 MAX_BUCKET = 80  # a (speaker, day) bucket larger than this is too generic to link sources
 MIN_CLUSTER_WORDS = 4
+
+
+def _enough_words(text: str) -> bool:
+    """``len(normalise(text).split()) >= MIN_CLUSTER_WORDS``, mostly without normalising:
+    every whitespace-separated token holding a letter or digit leaves at least one word."""
+    n = 0
+    for tok in text.split():
+        if any(ch.isalnum() for ch in tok):
+            n += 1
+            if n >= MIN_CLUSTER_WORDS:
+                return True
+    return len(normalise(text).split()) >= MIN_CLUSTER_WORDS
 
 
 class _UF:
@@ -41,6 +54,7 @@ class _UF:
             self.p[rb] = ra
 
 
+@without_gc
 def plan_stories(
     clusters: Iterable[ClusterPlan],
     variants: Mapping[int, VariantInput],
@@ -62,7 +76,7 @@ def plan_stories(
         for vid in c.variant_ids:
             v = variants[vid]
             sids.update(v.source_ids)
-            if v.kind == "full" and len(normalise(v.wording).split()) >= MIN_CLUSTER_WORDS:
+            if not substantive and v.kind == "full" and _enough_words(v.wording):
                 substantive = True
         for sid in sids:
             uf.find(sid)
@@ -70,7 +84,8 @@ def plan_stories(
         if not substantive or len(sids) < 2:
             continue
         dated = sorted(
-            (sources[s].published_at, s) for s in sids
+            (sources[s].published_at, s)
+            for s in sids
             if s in sources and sources[s].published_at is not None
         )
         undated = sorted(s for s in sids if s not in sources or sources[s].published_at is None)
@@ -87,7 +102,7 @@ def plan_stories(
             continue
         ordered = sorted(sids)
         for i, a in enumerate(ordered):
-            for b in ordered[i + 1:]:
+            for b in ordered[i + 1 :]:
                 pair_count[(a, b)] += 1
     for (a, b), n in pair_count.items():
         if n >= MIN_SHARED_SPEAKERS:
