@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(BIN)/provenance ingest seeds --manifest seeds/manifest.csv
+	$(BIN)/provenance ingest seeds --manifest seeds/manifest.csv --format table
 	$(BIN)/provenance quotes --format table
 
 test: $(VENV)/.installed
