@@ -127,6 +127,11 @@ _ROLE_BETWEEN_NAMES = re.compile(r"(?:['’]s)?\s+(?:[a-z][\w\-]*\s+){1,3}")
 _ACCORDING_AFTER = re.compile(r"^[\s,;—–\-]*according\s+to\s+", re.IGNORECASE)
 _ACCORDING_ANYWHERE = re.compile(r"(?<!\w)according\s+to\s+", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[;!?]")
+# A verb whose object is the doer of the next verb: "prompted Hillary Clinton to make …"
+_CONTROL_VERB = re.compile(r"\b(?:prompted|led|urged|forced|caused|pushed|inspired|encouraged)\b")
+_CONTROL_OBJECT_AFTER = re.compile(r"\s+to\s+[a-z]")
+# Before a participle that opens a sentence: nothing, or a subordinator ("After saying …")
+_PARTICIPLE_OPENER = re.compile(r"\s*(?:(?:After|Before|While|When|Since|Upon|In)\s+)?")
 # "the lawsuit says", "The book accuses": a determiner and one to three words before a cue.
 _NOUN_SUBJECT = re.compile(
     r"(?<![\w’'])(?P<np>(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts|[Tt]his|[Tt]hat|[Oo]ne|"
@@ -297,12 +302,17 @@ def _strip_leading_stopwords(text: str, start: int) -> tuple[str, int]:
         return text, start
 
 
+_GIVEN_NAME_WORDS = frozenset(["bill"])
+
+
 def _looks_like_person(parsed_title: str | None, bare: str) -> bool | None:
     """True for a person, False for an organisation/place, None when undecidable."""
     tokens = [t.strip(".’'").casefold() for t in bare.split()]
     if not tokens:
         return None
-    if any(t in lx.NON_PERSON_WORDS for t in tokens):
+    # "Bill" opening a longer name is the given name (Bill Clinton), not legislation
+    rest = tokens[1:] if tokens[0] in _GIVEN_NAME_WORDS and len(tokens) > 1 else tokens
+    if any(t in lx.NON_PERSON_WORDS for t in rest):
         return False
     if any(t in lx.CAPITALISED_STOPWORDS for t in tokens):
         return None
@@ -964,6 +974,15 @@ class Attributor:
             subject = self._subject_before(window_start, cue_start)
             if subject is not None:
                 return self._subject_attribution(subject, match.group(), 0.5)
+        if cues and cues[0].group().endswith("ing"):
+            # an opening participial clause takes the subject of the main clause after it:
+            # "Bemoaning the “phony system,” Trump accused …", "After saying …, she was"
+            opener = _PARTICIPLE_OPENER.fullmatch(masked, sent_start, cues[0].start())
+            mention = self.first_mention_after(close_end, sent_end) if opener else None
+            if mention is not None and (self._is_person_like(mention) or mention.kind == "pronoun"):
+                gap = masked[close_end : mention.start].strip()
+                if gap == "," or (not gap and doc.text[close_end - 2] == ","):
+                    return self._from_mention(mention, cues[0].group(), 0.5)
         window_end = min(sent_end, close_end + 2 * _WINDOW_RIGHT)
         for match in lx.CUE.finditer(masked, close_end, window_end):
             cue_start, cue_end = match.span()
@@ -993,6 +1012,16 @@ class Attributor:
         for mention in reversed(before[-4:]):
             if _SUBJECT_GAP_SPAN.fullmatch(masked, mention.end, cue_start) and (
                 self._is_person_like(mention) or mention.kind == "pronoun"
+            ):
+                return mention
+        for mention in reversed(before):
+            # the object of a control verb is the subject of the cue: "which prompted his wife
+            # Hillary Clinton to make a comment that described …"
+            if (
+                mention.kind == "name"
+                and self._is_person_like(mention)
+                and _CONTROL_OBJECT_AFTER.match(masked, mention.end)
+                and _CONTROL_VERB.search(masked, max(start, mention.start - 80), mention.start)
             ):
                 return mention
         for index, mention in enumerate(before):

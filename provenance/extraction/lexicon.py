@@ -130,7 +130,7 @@ _IRREGULAR = {
     "put": ("put", "puts", "putting"),
     "swear": ("swears", "swore", "sworn", "swearing"),
 }
-_DOUBLING = {"admit", "quip", "commit", "regret", "rebut", "snap", "plan", "sum"}
+_DOUBLING = {"admit", "quip", "commit", "regret", "rebut", "snap", "plan", "sum", "slam"}
 
 
 def _forms(lemma: str) -> tuple[str, ...]:
@@ -397,6 +397,22 @@ _STANCE_LEMMAS = [
     "encourage",
     "sing",
     "read",
+    # complaint, praise and attack verbs of newsroom prose: "Rubio bemoaned the climate in
+    # which people “literally hate each other”", "Reid has been pounding Trump as a “con artist”"
+    "bemoan",
+    "lament",
+    "grouse",
+    "admire",
+    "herald",
+    "slam",
+    "blast",
+    "pound",
+    "mock",
+    "exhort",
+    "worry",
+    "estimate",
+    "coin",
+    "ponder",
 ]
 STANCE_CUE = re.compile(
     _word_start_trie(
