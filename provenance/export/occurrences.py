@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TextIO
 
-from sqlalchemy import Select, case, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from provenance.export.formats import FORMULA_PREFIXES, csv_writer
@@ -35,7 +35,6 @@ _CANONICAL = OCCURRENCE_COLUMNS.index("canonical_wording")
 _FORMULA_FIRST = frozenset(prefix[0] for prefix in FORMULA_PREFIXES)
 
 FETCH_ROWS = 5000  # rows per round trip (SQLite fetchmany; a server-side cursor on PostgreSQL)
-SOURCE_CACHE = 100_000  # encoded source cells kept for reuse (bounded memory)
 
 
 def review_statuses(session: Session) -> Mapping[int, str]:
@@ -48,7 +47,7 @@ def review_statuses(session: Session) -> Mapping[int, str]:
     """
     from provenance.export.reviews import decided_statuses
 
-    return decided_statuses(session, session.scalars(select(Quote.id)))
+    return decided_statuses(session, None)
 
 
 # Positions in a `_speech_query` result row.
@@ -63,12 +62,6 @@ def review_statuses(session: Session) -> Mapping[int, str]:
     _MISQUOTE,
     _OCCURRENCE,
     _SOURCE,
-    _PATH,
-    _OUTLET,
-    _TITLE,
-    _AUTHOR,
-    _URL,
-    _PUBLISHED,
     _SPANS,
     _START,
     _END,
@@ -79,29 +72,23 @@ def review_statuses(session: Session) -> Mapping[int, str]:
     _REPEAT,
     _STATUS,
     _OUTLET_COUNT,
-) = range(26)
+) = range(20)
+# Positions in a `_source_rows` entry.
+_S_PUBLISHED, _S_PATH, _S_OUTLET, _S_TITLE, _S_AUTHOR, _S_URL = range(6)
 
 
 def _speech_query(speaker_id: int | None) -> Select[Any]:
-    canonical_first = case((Variant.id == Quote.canonical_variant_id, 0), else_=1)
+    """Speech occurrences grouped by quote (`variant.quote_id` order), occurrence columns
+    only: the wording's and quote's cells come from `_variant_rows` (read once per variant,
+    not once per occurrence), the source's from `_source_rows`, and the rows of one quote
+    are put in display order in Python (`_display_order`), which spares the database a sort
+    of the whole joined result."""
     query = (
         select(
             Variant.quote_id,
-            Quote.speaker_id,
-            Quote.canonical_variant_id,
-            Variant.id,
-            Variant.wording,
-            Variant.relation,
-            Variant.similarity,
-            Variant.misquote,
+            Occurrence.variant_id,
             Occurrence.id,
-            Source.id,
-            Source.path,
-            Source.outlet,
-            Source.title,
-            Source.author,
-            Source.url,
-            Source.published_at,
+            Occurrence.source_id,
             Occurrence.spans,
             Occurrence.char_start,
             Occurrence.char_end,
@@ -110,26 +97,71 @@ def _speech_query(speaker_id: int | None) -> Select[Any]:
             Occurrence.kind,
             Occurrence.confidence,
             Occurrence.repeat_of_id,
-            Quote.status,
-            Quote.outlet_count,
         )
         .select_from(Occurrence)
         .join(Variant, Variant.id == Occurrence.variant_id)
-        .join(Quote, Quote.id == Variant.quote_id)
-        .join(Source, Source.id == Occurrence.source_id)
         .where(Occurrence.status != "not_a_quote")
-        .order_by(
-            Variant.quote_id,
-            canonical_first,
-            Variant.id,
-            Source.published_at,
-            Source.id,
-            Occurrence.char_start,
-        )
+        .order_by(Variant.quote_id)
     )
     if speaker_id is not None:
-        query = query.where(Quote.speaker_id == speaker_id)
+        query = query.where(Variant.speaker_id == speaker_id)
     return query
+
+
+def _variant_rows(session: Session, speaker_id: int | None) -> dict[int, tuple[Any, ...]]:
+    """variant id -> (speaker id, canonical variant id, wording, relation, similarity,
+    misquote, quote status, quote outlet count)."""
+    query = select(
+        Variant.id,
+        Quote.speaker_id,
+        Quote.canonical_variant_id,
+        Variant.wording,
+        Variant.relation,
+        Variant.similarity,
+        Variant.misquote,
+        Quote.status,
+        Quote.outlet_count,
+    ).join(Quote, Quote.id == Variant.quote_id)
+    if speaker_id is not None:
+        query = query.where(Variant.speaker_id == speaker_id)
+    return {row[0]: tuple(row[1:]) for row in session.connection().execute(query)}
+
+
+def _source_rows(session: Session) -> dict[int, tuple[Any, ...]]:
+    """source id -> (published_at, path, outlet, title, author, url), for every source."""
+    return {
+        row[0]: tuple(row[1:])
+        for row in session.connection().execute(
+            select(
+                Source.id,
+                Source.published_at,
+                Source.path,
+                Source.outlet,
+                Source.title,
+                Source.author,
+                Source.url,
+            )
+        )
+    }
+
+
+def _display_order(
+    quote: list[Any], sources: Mapping[int, tuple[Any, ...]], nulls_first: bool
+) -> list[Any]:
+    """A quote's rows as `quote_trees` shows them: canonical wording first, then the other
+    variants by id; occurrences by publication date (undated first on SQLite, last on
+    PostgreSQL, as their ORDER BY puts NULLs), source and position."""
+    if len(quote) == 1:
+        return quote
+    canonical = quote[0][_CANONICAL_ID]
+    undated = (0, 0) if nulls_first else (1, 0)
+
+    def key(r: Any) -> tuple[Any, ...]:
+        published = sources[r[_SOURCE]][_S_PUBLISHED]
+        when = undated if published is None else (1 if nulls_first else 0, published)
+        return (r[_VARIANT] != canonical, r[_VARIANT], when, r[_SOURCE], r[_START])
+
+    return sorted(quote, key=key)
 
 
 def _fragment_query() -> Select[Any]:
@@ -179,19 +211,21 @@ def _quote_rows(
     evidence: Mapping[int, set[str]],
     review: Mapping[int, str],
     include_repeats: bool,
+    sources: Mapping[int, tuple[Any, ...]],
 ) -> Iterator[list[Any]]:
-    """The CSV rows of one quote, from all of its result rows."""
+    """The CSV rows of one quote, from all of its result rows (in display order)."""
     first = quote[0]
     quote_id, status = first[_QUOTE], first[_STATUS]
     speaker = _text(speakers.get(first[_SPEAKER]))
     canonical = _text(canonical)
     # As in `quote_trees`: distinct outlets over every occurrence, repeats included.
-    outlets = len({outlet_key(r[_OUTLET], r[_SOURCE]) for r in quote})
+    outlets = len({outlet_key(sources[r[_SOURCE]][_S_OUTLET], r[_SOURCE]) for r in quote})
     flags = _text(";".join(ordered_flags(evidence.get(quote_id, ()), first[_OUTLET_COUNT], status)))
     review_status = _text(review.get(quote_id, status))
     for r in quote:
         if not include_repeats and r[_REPEAT] is not None:
             continue
+        source = sources[r[_SOURCE]]
         yield [
             quote_id,
             speaker,
@@ -200,15 +234,15 @@ def _quote_rows(
             _text(r[_WORDING]),
             r[_RELATION],
             round(r[_SIMILARITY], 1),
-            r[_MISQUOTE],
+            bool(r[_MISQUOTE]),
             r[_OCCURRENCE],
             r[_SOURCE],
-            _text(r[_PATH]),
-            _text(r[_OUTLET]),
-            _text(r[_TITLE]),
-            _text(r[_AUTHOR]),
-            _text(r[_URL]),
-            _when(r[_PUBLISHED]),
+            _text(source[_S_PATH]),
+            _text(source[_S_OUTLET]),
+            _text(source[_S_TITLE]),
+            _text(source[_S_AUTHOR]),
+            _text(source[_S_URL]),
+            _when(source[_S_PUBLISHED]),
             r[_SPANS],
             r[_START],
             r[_END],
@@ -259,25 +293,35 @@ def _rows(
     speakers = dict(session.execute(select(Speaker.id, Speaker.name)).all())
     evidence = evidence_flags(session)
     review = review_statuses(session)
+    sources = _source_rows(session)
+    nulls_first = session.get_bind().dialect.name != "postgresql"
     # Core rows on the session's connection: no ORM loading layer between cursor and CSV.
     connection = session.connection()
     result = connection.execute(_speech_query(speaker_id).execution_options(yield_per=FETCH_ROWS))
-    sources: dict[int, str] = {}
+    cells: dict[Any, str] = {}
 
     def finish(quote: list[Any]) -> Iterator[Any]:
+        quote = _display_order(quote, sources, nulls_first)
         canonical = _canonical(session, quote)
         if as_lines:
             return _quote_lines(
-                quote, speakers, canonical, evidence, review, include_repeats, sources
+                quote, speakers, canonical, evidence, review, include_repeats, sources, cells
             )
-        return _quote_rows(quote, speakers, canonical, evidence, review, include_repeats)
+        return _quote_rows(quote, speakers, canonical, evidence, review, include_repeats, sources)
 
+    variants = _variant_rows(session, speaker_id)
     quote: list[Any] = []
+    current = None
     for raw in result:
-        if quote and raw[_QUOTE] != quote[0][_QUOTE]:
-            yield from finish(quote)
+        quote_id, variant_id = raw[0], raw[1]
+        if quote_id != current:
+            if quote:
+                yield from finish(quote)
             quote = []
-        quote.append(raw)
+            current = quote_id
+        v = variants[variant_id]
+        # One row in the `_QUOTE` … `_OUTLET_COUNT` layout.
+        quote.append((quote_id, v[0], v[1], variant_id, *v[2:6], *raw[2:], v[6], v[7]))
     if quote:
         yield from finish(quote)
     if not include_fragments or speaker_id is not None:
@@ -370,46 +414,70 @@ def _quote_lines(
     evidence: Mapping[int, set[str]],
     review: Mapping[int, str],
     include_repeats: bool,
-    sources: dict[int, str],
+    sources: Mapping[int, tuple[Any, ...]],
+    cells: dict[Any, str],
 ) -> Iterator[str]:
     """The CSV records of one quote, straight from its result rows: the same cells as
     `_quote_rows`, but each quote's, variant's and source's cells are encoded once, since
-    the long texts (canonical wording, wording, title) repeat across rows."""
+    the long texts (canonical wording, wording, title) repeat across rows; short repeated
+    texts (attributed name, cue, source cells) are encoded once per export (`cells`)."""
     first = quote[0]
     quote_id, status = first[_QUOTE], first[_STATUS]
-    outlets = len({outlet_key(r[_OUTLET], r[_SOURCE]) for r in quote})
+    outlets = len({outlet_key(sources[r[_SOURCE]][_S_OUTLET], r[_SOURCE]) for r in quote})
     flags = ";".join(ordered_flags(evidence.get(quote_id, ()), first[_OUTLET_COUNT], status))
     head = f"{quote_id},{_field(speakers.get(first[_SPEAKER]))},{_field(canonical)},"
     tail = f",{outlets},{_field(flags)},{_field(review.get(quote_id, status))}\r\n"
     variant_id = None
     variant = ""
-    for r in quote:
-        repeat_of = r[_REPEAT]
+    for (
+        _q,
+        _s,
+        _c,
+        this_variant,
+        wording,
+        relation,
+        similarity,
+        misquote,
+        occurrence_id,
+        source_id,
+        spans,
+        start,
+        end,
+        attributed,
+        cue,
+        kind,
+        confidence,
+        repeat_of,
+        _status,
+        _count,
+    ) in quote:
         if repeat_of is None:
             repeat_of = ""
         elif not include_repeats:
             continue
-        if r[_VARIANT] != variant_id:
-            variant_id = r[_VARIANT]
+        if this_variant != variant_id:
+            variant_id = this_variant
             variant = (
-                f"{variant_id},{_field(r[_WORDING])},{r[_RELATION]},"
-                f"{round(r[_SIMILARITY], 1)},{r[_MISQUOTE]},"
+                f"{variant_id},{_field(wording)},{relation},"
+                f"{round(similarity, 1)},{bool(misquote)},"
             )
-        source_id = r[_SOURCE]
-        source = sources.get(source_id)
+        source = cells.get(source_id)
         if source is None:
-            if len(sources) >= SOURCE_CACHE:
-                sources.clear()
-            published = r[_PUBLISHED]
-            source = sources[source_id] = (
-                f"{_field(r[_PATH])},{_field(r[_OUTLET])},{_field(r[_TITLE])},"
-                f"{_field(r[_AUTHOR])},{_field(r[_URL])},"
+            published, path, outlet, title, author, url = sources[source_id]
+            source = cells[source_id] = (
+                f"{source_id},{_field(path)},{_field(outlet)},{_field(title)},"
+                f"{_field(author)},{_field(url)},"
                 f"{published.isoformat() if published is not None else ''}"
             )
+        who = cells.get(("a", attributed))
+        if who is None:
+            who = cells[("a", attributed)] = _field(attributed)
+        said = cells.get(("c", cue))
+        if said is None:
+            said = cells[("c", cue)] = _field(cue)
         yield (
-            f"{head}{variant}{r[_OCCURRENCE]},{source_id},{source},{r[_SPANS]},{r[_START]},"
-            f"{r[_END]},{_field(r[_ATTRIBUTED])},{_field(r[_CUE])},{r[_KIND]},"
-            f"{r[_CONFIDENCE]},{repeat_of}{tail}"
+            f"{head}{variant}{occurrence_id},{source},{spans},{start},"
+            f"{end},{who},{said},{kind},{confidence},{repeat_of}{tail}"
         )
 
 

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from provenance.review.decisions import describe, settles, undone_ids
 from provenance.storage.models import Occurrence, ReviewDecision, ReviewItem, Variant
+
+CHUNK = 500
 
 REVIEW_COLUMNS = (
     "decision_id",
@@ -38,6 +39,8 @@ REVIEW_COLUMNS = (
 def review_rows(session: Session) -> list[dict[str, Any]]:
     """One row per decision row, oldest first: what was decided, by whom, whether it is still
     in force, and how many data changes it made."""
+    from provenance.review.decisions import describe, undone_ids
+
     undone = undone_ids(session)
     items = {i.id: i for i in session.scalars(select(ReviewItem))}
     rows = []
@@ -56,40 +59,73 @@ def review_rows(session: Session) -> list[dict[str, Any]]:
     return rows
 
 
-def _quote_ids_of(item: ReviewItem) -> set[int]:
-    found = {q["quote_id"] for q in item.payload.get("quotes", []) if q and q.get("quote_id")}
-    if item.quote_id:
-        found.add(item.quote_id)
-    if item.payload.get("quote_id"):
-        found.add(item.payload["quote_id"])
-    return found
+def _item_quotes(
+    session: Session, quote_ids: set[int] | None, *, state: str | None = None
+) -> Iterable[tuple[int, int, str, str]]:
+    """(quote id, item id, item kind, item state) for every quote an item not closed is
+    about (`quote_id` and `other_quote_id`, both indexed), optionally only for `quote_ids`
+    and items in `state`."""
+    item = ReviewItem.__table__
+    for column in (item.c.quote_id, item.c.other_quote_id):
+        query = select(column, item.c.id, item.c.kind, item.c.state).where(
+            column.is_not(None), item.c.state != "closed"
+        )
+        if state is not None:
+            query = query.where(item.c.state == state)
+        if quote_ids is None:
+            yield from session.execute(query)
+            continue
+        ordered = sorted(quote_ids)
+        for start in range(0, len(ordered), CHUNK):
+            yield from session.execute(query.where(column.in_(ordered[start : start + CHUNK])))
 
 
-def review_statuses(session: Session, quote_ids: Iterable[int]) -> dict[int, str]:
+def review_statuses(session: Session, quote_ids: Iterable[int] | None) -> dict[int, str]:
     """Per quote: 'unreviewed', 'in review' (open items ask about it), 'reopened' (new evidence
-    since a decision), or 'reviewed: <decisions>' listing the decisions in force."""
-    wanted = set(quote_ids)
-    undone = undone_ids(session)
+    since a decision), or 'reviewed: <decisions>' listing the decisions in force.
+
+    `quote_ids=None` answers for every quote review has something to say about (the others
+    are 'unreviewed' and left out). A few indexed queries: the quotes of open items, then the
+    decisions (few: people make them) with the quotes of the items they were made on."""
+    wanted = None if quote_ids is None else set(quote_ids)
     decided: dict[int, list[str]] = defaultdict(list)
     pending: dict[int, str] = {}
-    items = list(session.scalars(select(ReviewItem).where(ReviewItem.state != "closed")))
-    by_id = {i.id: i for i in items}
-    for decision in session.scalars(select(ReviewDecision).order_by(ReviewDecision.id)):
-        item = by_id.get(decision.item_id)
-        if item is None or decision.id in undone or decision.decision == "undo":
-            continue
-        if not (settles(item.kind, decision.decision) or decision.decision == "canonical"):
-            continue
-        for quote_id in _quote_ids_of(item) & wanted:
-            if decision.decision not in decided[quote_id]:
-                decided[quote_id].append(decision.decision)
-    for item in items:
-        if item.state != "open":
-            continue
-        for quote_id in _quote_ids_of(item) & wanted:
-            pending[quote_id] = "reopened" if decided.get(quote_id) else "in review"
+    decisions = session.execute(
+        select(ReviewDecision.id, ReviewDecision.item_id, ReviewDecision.decision)
+        .where(ReviewDecision.decision != "undo")
+        .order_by(ReviewDecision.id)
+    ).all()
+    if decisions:
+        # Imported only when there are decisions: it pulls in the linking engine.
+        from provenance.review.decisions import settles, undone_ids
+
+        undone = undone_ids(session)
+        item = ReviewItem.__table__
+        items: dict[int, tuple[str, int | None, int | None]] = {}
+        ids = sorted({item_id for _, item_id, _ in decisions})
+        for start in range(0, len(ids), CHUNK):
+            for item_id, kind, quote_a, quote_b in session.execute(
+                select(item.c.id, item.c.kind, item.c.quote_id, item.c.other_quote_id).where(
+                    item.c.id.in_(ids[start : start + CHUNK]), item.c.state != "closed"
+                )
+            ):
+                items[item_id] = (kind, quote_a, quote_b)
+        for decision_id, item_id, decision in decisions:
+            found = items.get(item_id)
+            if found is None or decision_id in undone:
+                continue
+            kind, quote_a, quote_b = found
+            if not (settles(kind, decision) or decision == "canonical"):
+                continue
+            for quote_id in (quote_a, quote_b):
+                if quote_id is None or (wanted is not None and quote_id not in wanted):
+                    continue
+                if decision not in decided[quote_id]:
+                    decided[quote_id].append(decision)
+    for quote_id, _item_id, _kind, _state in _item_quotes(session, wanted, state="open"):
+        pending[quote_id] = "reopened" if decided.get(quote_id) else "in review"
     statuses = {}
-    for quote_id in wanted:
+    for quote_id in wanted if wanted is not None else set(pending) | set(decided):
         if quote_id in pending and pending[quote_id] == "reopened":
             statuses[quote_id] = "reopened"
         elif decided.get(quote_id) and quote_id not in pending:
@@ -101,7 +137,7 @@ def review_statuses(session: Session, quote_ids: Iterable[int]) -> dict[int, str
     return statuses
 
 
-def decided_statuses(session: Session, quote_ids: Iterable[int]) -> dict[int, str]:
+def decided_statuses(session: Session, quote_ids: Iterable[int] | None) -> dict[int, str]:
     """Only the quotes review has something to say about (for the export's status hook)."""
     return {q: s for q, s in review_statuses(session, quote_ids).items() if s != "unreviewed"}
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from provenance.linking import (
@@ -44,7 +44,8 @@ from provenance.storage.models import (
 
 CHUNK = 500
 # Relations of links inside one cluster (drift and conflict links run between clusters).
-CLUSTER_RELATIONS = tuple(r for r in RELATIONS if r not in ("drift", "conflict"))
+PAIR_RELATIONS = ("drift", "conflict")
+CLUSTER_RELATIONS = tuple(r for r in RELATIONS if r not in PAIR_RELATIONS)
 
 
 @dataclass
@@ -64,6 +65,21 @@ class LinkReport:
             "drift_candidates": self.drift_candidates,
             "conflicts": self.conflicts,
         }
+
+
+@dataclass
+class Touched:
+    """What a link run changed, so that only the review items around it are refreshed:
+    wordings re-clustered, quotes they left or joined (or whose occurrences changed), and
+    the subjects (``relation:low:high``) of drift/conflict links added, changed or removed."""
+
+    variants: set[int] = field(default_factory=set)
+    quotes: set[int] = field(default_factory=set)
+    subjects: set[str] = field(default_factory=set)
+
+    def pair(self, a: int, b: int) -> None:
+        low, high = sorted((a, b))
+        self.subjects.update(f"{kind}:{low}:{high}" for kind in ("drift", "conflict"))
 
 
 def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:  # type: ignore[type-arg]
@@ -183,6 +199,7 @@ def apply_clusters(
     variants: Mapping[int, VariantInput],
     sources: Mapping[int, SourceInput],
     stories: Mapping[int, int],
+    touched: Touched | None = None,
 ) -> int:
     """Move variants into their clusters' quotes and refresh each quote's figures."""
     clusters = list(clusters)
@@ -196,6 +213,9 @@ def apply_clusters(
             current[variant_id] = quote_id
             wording[variant_id] = text
     touched_quotes = set(current.values())
+    if touched is not None:
+        touched.variants.update(current)
+        touched.quotes.update(touched_quotes)
     pinned: dict[int, int] = {}
     for chunk in _chunks(sorted(touched_quotes)):
         for quote_id, canonical_id in session.execute(
@@ -221,6 +241,8 @@ def apply_clusters(
         else:
             target, canonical_id = min(current[v] for v in members), cluster.canonical_id
         kept_quotes.add(target)
+        if touched is not None:
+            touched.quotes.add(target)
         canonical_text = wording[canonical_id]
         for variant_id in members:
             if variant_id == canonical_id:
@@ -298,6 +320,18 @@ def _alignment_text(link: PlannedLink) -> str | None:
     )
 
 
+_LINK_FIELDS = (
+    "variant_a_id",
+    "variant_b_id",
+    "relation",
+    "similarity",
+    "scores",
+    "alignment",
+    "drift_score",
+    "likely_original_id",
+)
+
+
 def replace_auto_links(
     session: Session,
     variant_ids: Iterable[int],
@@ -306,10 +340,18 @@ def replace_auto_links(
     conflicts: Iterable[Conflict],
     *,
     relations: tuple[str, ...] | None = None,
+    touched: Touched | None = None,
 ) -> tuple[int, int, int]:
-    """Swap the machine's proposals touching `variant_ids` for new ones; editor links stay."""
+    """Swap the machine's proposals touching `variant_ids` for new ones; editor links stay.
+
+    Written as a difference: a proposal that is already stored as planned keeps its row (and
+    id), a changed one is updated, and only vanished ones are deleted, so a relink that
+    changes little writes little (and `touched` learns the drift/conflict pairs it changed).
+    """
     ids = sorted(set(variant_ids))
     decided: set[frozenset[int]] = set()
+    stored: dict[frozenset[int], dict] = {}  # type: ignore[type-arg]
+    columns = [Link.id, *(getattr(Link, name) for name in _LINK_FIELDS)]
     for chunk in _chunks(ids):
         condition = Link.variant_a_id.in_(chunk) | Link.variant_b_id.in_(chunk)
         for a, b in session.execute(
@@ -318,10 +360,11 @@ def replace_auto_links(
             )
         ):
             decided.add(frozenset((a, b)))
-        doomed = delete(Link).where(condition, Link.origin == "auto", Link.status == "proposed")
+        query = select(*columns).where(condition, Link.origin == "auto", Link.status == "proposed")
         if relations is not None:
-            doomed = doomed.where(Link.relation.in_(relations))
-        session.execute(doomed)
+            query = query.where(Link.relation.in_(relations))
+        for row in session.execute(query):
+            stored[frozenset((row.variant_a_id, row.variant_b_id))] = dict(row._mapping)
     rows: dict[frozenset[int], dict] = {}  # type: ignore[type-arg]
     for link in links:
         rows.setdefault(
@@ -354,25 +397,53 @@ def replace_auto_links(
             conflict.a, conflict.b, "conflict", conflict.similarity, conflict.scores
         )
         conflict_count += 1
-    fresh = [row for key, row in rows.items() if key not in decided and len(key) == 2]
-    if fresh:
-        existing = set()
-        for chunk in _chunks(fresh):
-            pairs = [(row["variant_a_id"], row["variant_b_id"]) for row in chunk]
-            for a, b in session.execute(
-                select(Link.variant_a_id, Link.variant_b_id).where(
-                    Link.variant_a_id.in_([p[0] for p in pairs] + [p[1] for p in pairs])
-                )
+    fresh = {key: row for key, row in rows.items() if key not in decided and len(key) == 2}
+    changed: list[dict] = []  # type: ignore[type-arg]
+    new_rows: list[dict] = []  # type: ignore[type-arg]
+    kept = 0
+    for key, row in fresh.items():
+        old = stored.pop(key, None)
+        if old is None:
+            new_rows.append(row)
+            continue
+        wanted = {name: row.get(name) for name in _LINK_FIELDS}
+        if any(old[name] != wanted[name] for name in _LINK_FIELDS):
+            changed.append({"id": old["id"], **wanted})
+            if touched is not None and (
+                old["relation"] in PAIR_RELATIONS or row["relation"] in PAIR_RELATIONS
             ):
-                existing.add(frozenset((a, b)))
-        fresh = [
-            row
-            for row in fresh
-            if frozenset((row["variant_a_id"], row["variant_b_id"])) not in existing
-        ]
-        for chunk in _chunks(fresh, 2000):
-            session.execute(insert(Link), chunk)
-    return len(fresh), drift_count, conflict_count
+                touched.pair(*key)
+        else:
+            kept += 1
+    doomed = sorted(old["id"] for old in stored.values())
+    for chunk in _chunks(doomed):
+        session.execute(delete(Link).where(Link.id.in_(chunk)))
+    if changed:
+        session.execute(update(Link), changed)
+    # A planned pair that already has another link (an editor's, another relation's) is
+    # left alone: one link per pair.
+    existing = set()
+    for chunk in _chunks(new_rows):
+        ends = [row["variant_a_id"] for row in chunk] + [row["variant_b_id"] for row in chunk]
+        for a, b in session.execute(
+            select(Link.variant_a_id, Link.variant_b_id).where(Link.variant_a_id.in_(ends))
+        ):
+            existing.add(frozenset((a, b)))
+    new_rows = [
+        row
+        for row in new_rows
+        if frozenset((row["variant_a_id"], row["variant_b_id"])) not in existing
+    ]
+    for chunk in _chunks(new_rows, 2000):
+        session.execute(insert(Link), chunk)
+    if touched is not None:
+        for key, old in stored.items():
+            if old["relation"] in PAIR_RELATIONS:
+                touched.pair(*key)
+        for row in new_rows:
+            if row["relation"] in PAIR_RELATIONS:
+                touched.pair(row["variant_a_id"], row["variant_b_id"])
+    return len(new_rows) + len(changed) + kept, drift_count, conflict_count
 
 
 def store_keys(
@@ -393,15 +464,45 @@ def store_keys(
         session.execute(insert(VariantKey), chunk)
 
 
-def _refresh_review_queue(session: Session) -> None:
-    from provenance.review.queue import refresh_queue
+# A run that re-clustered at least this share of the wordings refreshes the whole review
+# queue (streaming) instead of the items around what it touched.
+FULL_REFRESH_SHARE = 0.5
 
-    refresh_queue(session)
+
+def _refresh_review_queue(
+    session: Session, touched: Touched | None = None, speakers: Iterable[int] = ()
+) -> None:
+    from provenance.review.queue import refresh_queue, refresh_scope
+
+    if touched is None:
+        refresh_queue(session)
+        return
+    total = session.scalar(select(func.count()).select_from(Variant)) or 0
+    if total and len(touched.variants) >= FULL_REFRESH_SHARE * total:
+        refresh_queue(session)
+        return
+    refresh_scope(
+        session,
+        variants=touched.variants,
+        quotes=touched.quotes,
+        speakers=speakers,
+        subjects=touched.subjects,
+        new_aliases=True,
+    )
 
 
-def _refresh_stories_and_drift(session: Session, constraints: EditorConstraints) -> tuple[int, int]:
-    """Stories and drift need every cluster of a story at once, so they are recomputed whole;
-    this costs one pass over the stored variants, no pairwise comparison across stories."""
+def _refresh_stories_and_drift(
+    session: Session, constraints: EditorConstraints, touched: Touched | None = None
+) -> tuple[int, int]:
+    """Stories need every cluster at once, so they are recomputed whole (one pass over the
+    stored variants, no pairwise comparison across stories). Drift is recomputed for every
+    story when `touched` is None (rebuild), else only for the stories whose sources changed
+    story or hold a wording the run touched (`plan_drift(only_stories=…)`: drift never looks
+    outside its story), widened to every story their clusters reach.
+
+    Quotes whose stored source count no longer matches their wordings' occurrences (ingest
+    added an occurrence of a wording that was already linked) get their figures recomputed
+    and count as touched."""
     variants = load_variants(session)
     sources = load_sources(session)
     members: dict[int, list[int]] = defaultdict(list)
@@ -412,19 +513,30 @@ def _refresh_stories_and_drift(session: Session, constraints: EditorConstraints)
             members[quote_id].append(variant_id)
             speaker_of[quote_id] = speaker_id
     canonical = dict(session.execute(select(Quote.id, Quote.canonical_variant_id)).all())
-    outlet_counts = dict(session.execute(select(Quote.id, Quote.outlet_count)).all())
+    figures = {
+        quote_id: (outlet_count, source_count)
+        for quote_id, outlet_count, source_count in session.execute(
+            select(Quote.id, Quote.outlet_count, Quote.source_count)
+        )
+    }
+    if touched is not None:
+        _refresh_stale_figures(session, members, variants, sources, figures, touched)
     clusters = [
         ClusterPlan(
             cluster_id=min(ids),
             speaker_id=speaker_of[quote_id],
             variant_ids=tuple(sorted(ids)),
             canonical_id=canonical.get(quote_id) if canonical.get(quote_id) in ids else min(ids),
-            outlet_count=outlet_counts.get(quote_id, 0),
+            outlet_count=figures.get(quote_id, (0, 0))[0],
         )
         for quote_id, ids in members.items()
     ]
     stories = plan_stories(clusters, variants, sources)
-    drift = plan_drift(clusters, variants, sources, stories, constraints)
+    only: set[int] | None = None
+    scope_ids: Iterable[int] = list(variants)
+    if touched is not None:
+        only, scope_ids = _touched_stories(session, clusters, variants, stories, touched)
+    drift = plan_drift(clusters, variants, sources, stories, constraints, only_stories=only)
     story_updates = [{"id": s, "story_id": story} for s, story in stories.items()]
     if story_updates:
         session.execute(update(Source), story_updates)
@@ -435,9 +547,85 @@ def _refresh_stories_and_drift(session: Session, constraints: EditorConstraints)
             quote_story.append({"id": quote_id, "story_id": min(story_ids)})
     if quote_story:
         session.execute(update(Quote), quote_story)
-    all_ids = list(variants)
-    _, drift_count, _ = replace_auto_links(session, all_ids, [], drift, [], relations=("drift",))
+    _, drift_count, _ = replace_auto_links(
+        session, scope_ids, [], drift, [], relations=("drift",), touched=touched
+    )
     return len(set(stories.values())), drift_count
+
+
+def _refresh_stale_figures(
+    session: Session,
+    members: Mapping[int, list[int]],
+    variants: Mapping[int, VariantInput],
+    sources: Mapping[int, SourceInput],
+    figures: dict[int, tuple[int, int]],
+    touched: Touched,
+) -> None:
+    updates = []
+    for quote_id, ids in members.items():
+        if quote_id in touched.quotes:
+            continue
+        source_ids = {s for v in ids for s in variants[v].source_ids}
+        if len(source_ids) == figures.get(quote_id, (0, 0))[1]:
+            continue
+        found = [sources[s] for s in source_ids if s in sources]
+        dates = [_naive(s.published_at) for s in found if s.published_at is not None]
+        outlets = len({_outlet_key(s) for s in found})
+        updates.append(
+            {
+                "id": quote_id,
+                "outlet_count": outlets,
+                "source_count": len(source_ids),
+                "first_seen_at": min(dates) if dates else None,
+            }
+        )
+        figures[quote_id] = (outlets, len(source_ids))
+        touched.quotes.add(quote_id)
+        touched.variants.update(ids)
+    for chunk in _chunks(updates, 2000):
+        session.execute(update(Quote), chunk)
+
+
+def _touched_stories(
+    session: Session,
+    clusters: list[ClusterPlan],
+    variants: Mapping[int, VariantInput],
+    stories: Mapping[int, int],
+    touched: Touched,
+) -> tuple[set[int], list[int]]:
+    """Stories whose drift may have changed, and the wordings of every cluster in them."""
+    before = dict(session.execute(select(Source.id, Source.story_id)).all())
+    wanted: set[int] = set()
+    for source_id, story in stories.items():
+        old = before.get(source_id)
+        if old != story:
+            wanted.add(story)
+            if old is not None:
+                wanted.add(old)
+    for variant_id in touched.variants:
+        variant = variants.get(variant_id)
+        if variant is None:
+            continue
+        for source_id in variant.source_ids:
+            wanted.add(stories.get(source_id, source_id))
+            if before.get(source_id) is not None:
+                wanted.add(before[source_id])
+    cluster_stories = [
+        (c, {stories.get(s, s) for v in c.variant_ids for s in variants[v].source_ids})
+        for c in clusters
+    ]
+    # A cluster in a wanted story takes its other stories along (its drift links there
+    # start at wordings whose stored proposals are replaced).
+    while True:
+        grown = set(wanted)
+        for _, reached in cluster_stories:
+            if reached & wanted:
+                grown |= reached
+        if grown == wanted:
+            break
+        wanted = grown
+    scope = [v for c, reached in cluster_stories if reached & wanted for v in c.variant_ids]
+    return wanted, scope
 
 
 def rebuild(database: Database) -> LinkReport:
@@ -519,14 +707,18 @@ def link_pending(database: Database) -> LinkReport:
         for variant_id in component:
             for s in fetched[variant_id].source_ids:
                 lazy_sources[s]
-        apply_clusters(session, plan.clusters, fetched, lazy_sources, plan.stories)
-        replace_auto_links(session, component, plan.links, [], [], relations=CLUSTER_RELATIONS)
+        touched = Touched()
+        apply_clusters(session, plan.clusters, fetched, lazy_sources, plan.stories, touched)
+        replace_auto_links(
+            session, component, plan.links, [], [], relations=CLUSTER_RELATIONS, touched=touched
+        )
         _, _, conflicts = replace_auto_links(
-            session, set(new), [], [], plan.conflicts, relations=("conflict",)
+            session, set(new), [], [], plan.conflicts, relations=("conflict",), touched=touched
         )
         store_keys(session, new.values(), all_ids=pending)
-        _, drift = _refresh_stories_and_drift(session, constraints)
-        _refresh_review_queue(session)
+        _, drift = _refresh_stories_and_drift(session, constraints, touched)
+        speakers = {v.speaker_id for v in new.values()}
+        _refresh_review_queue(session, touched, speakers)
         return LinkReport(
             "incremental", len(new), len(plan.clusters), len(plan.links), drift, conflicts
         )

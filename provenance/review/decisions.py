@@ -427,6 +427,7 @@ def _item_quotes(ctx: Context) -> set[int]:
     """The quotes an item is about, as they are now (wordings may have moved since)."""
     payload = ctx.item.payload
     quotes = {q["quote_id"] for q in payload.get("quotes", []) if q}
+    quotes.update(q for q in (ctx.item.quote_id, ctx.item.other_quote_id) if q is not None)
     for variant_id in [*payload.get("variant_ids", []), payload.get("variant_id")]:
         if variant_id is not None:
             variant = ctx.session.get(Variant, variant_id)
@@ -653,6 +654,17 @@ def _claim_is_foreign(item: ReviewItem, reviewer: str, now: datetime) -> bool:
     return _naive(item.claimed_at) > _naive(now - CLAIM_TTL)
 
 
+def _resync(session: Session, ctx: Context) -> None:
+    """Refresh the review items around what a decision changed (without reopening any)."""
+    from provenance.review.queue import resync_after_decision, scope_of_ops
+
+    scope = scope_of_ops(session, ctx.changes.as_json())
+    scope["quote_ids"].update(q for q in ctx.touched_quotes if q is not None)
+    scope["variant_ids"].update(v for v in ctx.touched_variants if v is not None)
+    scope["subjects"].add(ctx.item.subject)
+    resync_after_decision(session, **scope)
+
+
 def decide(
     database: Database,
     item_id: int,
@@ -667,7 +679,6 @@ def decide(
     final: bool = False,
 ) -> dict[str, Any]:
     """Record one decision and apply it, in one transaction; returns the recorded row."""
-    from provenance.review.queue import resync_after_decision
     from provenance.storage.speakers import find_speaker
 
     with database.session(immediate=True) as session:
@@ -710,9 +721,7 @@ def decide(
             if decision == "canonical":
                 ctx = Context(session, Changes(session), item, set(), set())
                 apply(ctx, decision, speaker_id, variant_id)
-                resync_after_decision(
-                    session, quote_ids=ctx.touched_quotes, variant_ids=ctx.touched_variants
-                )
+                _resync(session, ctx)
                 effects.update(applied=True, ops=ctx.changes.as_json())
             row.effects = effects
             session.add(row)
@@ -763,9 +772,7 @@ def decide(
         if complete and agree:
             ctx = Context(session, Changes(session), item, set(), set())
             apply(ctx, decision, speaker_id, variant_id)
-            resync_after_decision(
-                session, quote_ids=ctx.touched_quotes, variant_ids=ctx.touched_variants
-            )
+            _resync(session, ctx)
             effects.update(applied=True, ops=ctx.changes.as_json())
         effects["final"] = final
         row.effects = dict(effects)
@@ -776,7 +783,7 @@ def decide(
 
 def undo(database: Database, *, reviewer: str, session_name: str | None = None) -> dict[str, Any]:
     """Undo the reviewer's latest decision still in force: revert its effects, reopen the item."""
-    from provenance.review.queue import resync_after_decision
+    from provenance.review.queue import resync_after_decision, scope_of_ops
 
     with database.session(immediate=True) as session:
         query = (
@@ -826,12 +833,9 @@ def undo(database: Database, *, reviewer: str, session_name: str | None = None) 
         if item.state == "open":
             item.claimed_by = reviewer
             item.claimed_at = utcnow()
-        quotes = {op["pk"]["id"] for op in ops if op["table"] == "quote"}
-        variants = {op["pk"]["id"] for op in ops if op["table"] == "variant"}
-        for op in ops:
-            if op["table"] == "occurrence" and "variant_id" in op.get("before", {}):
-                variants.update((op["before"]["variant_id"], op["after"]["variant_id"]))
-        resync_after_decision(session, quote_ids=quotes, variant_ids=variants)
+        scope = scope_of_ops(session, ops)
+        scope["subjects"].add(item.subject)
+        resync_after_decision(session, **scope)
         result = describe(session, target)
         result["undo_id"] = row.id
         result["item_state"] = item.state

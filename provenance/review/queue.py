@@ -4,6 +4,15 @@ Every item has a stable `subject` (``drift:<a>:<b>``, ``conflict:<a>:<b>``, ``al
 ``attribution:<occurrence>``, ``single_source:<quote>``) so a relink never duplicates it, and an
 evidence fingerprint so new evidence reopens an item an editor already decided. Items whose
 subject vanished are closed, never deleted: decisions point at them.
+
+A stored item is lean: its payload holds ids and the link's scores, nothing a screen can
+read from the data itself (wordings, diffs, occurrences, speaker details are computed by
+`display_payload` when an item is shown). The quotes an item is about are columns
+(`quote_id`, `other_quote_id`), so exports find review statuses with indexed queries.
+
+Refreshing works on subjects, in chunks, with a few bulk queries per chunk and Core
+inserts/updates: `refresh_scope` re-derives the items around what a link run or a decision
+changed; `refresh_queue` re-derives every item, streaming (bounded memory).
 """
 
 from __future__ import annotations
@@ -11,12 +20,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from provenance.storage.models import (
@@ -38,22 +47,27 @@ LOW_CONFIDENCE = 0.6
 KIND_ORDER = ("conflict", "drift", "alias", "attribution", "single_source")
 KIND_BASE = {"conflict": 500.0, "drift": 400.0, "alias": 300.0, "attribution": 200.0}
 KIND_BASE["single_source"] = 100.0
+PAIR_KINDS = ("drift", "conflict")
 CHUNK = 500
+# Subjects derived and written per round of a refresh: what a refresh holds in memory.
+SUBJECT_CHUNK = 2000
+
+ITEM = ReviewItem.__table__
+# Columns a refresh derives; any difference means the item is updated.
+DATA_COLUMNS = (
+    "payload",
+    "evidence",
+    "priority",
+    "speaker_id",
+    "quote_id",
+    "other_quote_id",
+    "other_speaker_id",
+    "link_id",
+)
+STATE_COLUMNS = ("state", "opened_at", "claimed_by", "claimed_at", "updated_at")
 
 
-@dataclass
-class Wanted:
-    kind: str
-    subject: str
-    payload: dict[str, Any]
-    evidence: str
-    priority: float
-    speaker_id: int | None = None
-    quote_id: int | None = None
-    link_id: int | None = None
-
-
-def _chunks(values: list[int], size: int = CHUNK) -> Iterable[list[int]]:
+def _chunks(values: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
@@ -81,7 +95,12 @@ def attribution_priority(confidence: float) -> float:
     return KIND_BASE["attribution"] + round((1.0 - confidence) * 50.0, 3)
 
 
-# --- loading what a screen shows ------------------------------------------------------------
+def subject_parts(subject: str) -> tuple[str, list[int]]:
+    kind, _, rest = subject.partition(":")
+    return kind, [int(p) for p in rest.split(":") if p.lstrip("-").isdigit()]
+
+
+# --- what a screen shows (computed on display) -----------------------------------------------
 
 
 def _speaker_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
@@ -163,116 +182,6 @@ def quote_views(session: Session, quote_ids: Iterable[int]) -> dict[int, dict[st
     return views
 
 
-def _occurrence_ids(view: dict[str, Any] | None) -> list[int]:
-    if view is None:
-        return []
-    return sorted(o["occurrence_id"] for v in view["variants"] for o in v["occurrences"])
-
-
-# --- deriving the wanted items ---------------------------------------------------------------
-
-
-def _pair_items(session: Session, scope_variants: set[int] | None) -> list[Wanted]:
-    query = select(Link).where(Link.relation.in_(("drift", "conflict")))
-    links = list(session.scalars(query))
-    variant_ids = {v for link in links for v in (link.variant_a_id, link.variant_b_id)}
-    rows: dict[int, Variant] = {}
-    for chunk in _chunks(sorted(variant_ids)):
-        rows.update(
-            (v.id, v) for v in session.scalars(select(Variant).where(Variant.id.in_(chunk)))
-        )
-    if scope_variants is not None:
-        scope_quotes = {rows[v].quote_id for v in scope_variants if v in rows}
-        links = [
-            link
-            for link in links
-            if {link.variant_a_id, link.variant_b_id} & scope_variants
-            or {rows[link.variant_a_id].quote_id, rows[link.variant_b_id].quote_id} & scope_quotes
-        ]
-    views = quote_views(
-        session,
-        {rows[v].quote_id for link in links for v in (link.variant_a_id, link.variant_b_id)},
-    )
-    from provenance.linking.diff import word_diff
-
-    wanted = []
-    for link in links:
-        a, b = rows[link.variant_a_id], rows[link.variant_b_id]
-        low, high = sorted((a.id, b.id))
-        kind = link.relation
-        quote_a, quote_b = views.get(a.quote_id), views.get(b.quote_id)
-        occurrence_ids = sorted(set(_occurrence_ids(quote_a)) | set(_occurrence_ids(quote_b)))
-        payload = {
-            "variant_ids": [a.id, b.id],
-            "wordings": [a.wording, b.wording],
-            "diff": [list(op) for op in word_diff(a.wording, b.wording)],
-            "quotes": [q for q in (quote_a, quote_b) if q is not None]
-            if a.quote_id != b.quote_id
-            else [quote_a],
-            "similarity": round(link.similarity, 2),
-            "scores": link.scores or {},
-            "link_status": link.status,
-        }
-        if kind == "drift":
-            payload["drift_score"] = link.drift_score
-            payload["likely_original_id"] = link.likely_original_id
-            priority = drift_priority(link.drift_score)
-        else:
-            priority = KIND_BASE["conflict"]
-            payload["speaker_ids"] = [a.speaker_id, b.speaker_id]
-        wanted.append(
-            Wanted(
-                kind=kind,
-                subject=f"{kind}:{low}:{high}",
-                payload=payload,
-                evidence=fingerprint(kind, occurrence_ids),
-                priority=priority,
-                speaker_id=a.speaker_id,
-                quote_id=a.quote_id,
-                link_id=link.id,
-            )
-        )
-    return wanted
-
-
-def _single_source_items(session: Session, scope_quotes: set[int] | None) -> list[Wanted]:
-    query = (
-        select(Quote.id)
-        .where(
-            Quote.outlet_count <= 1,
-            select(Occurrence.id)
-            .join(Variant, Variant.id == Occurrence.variant_id)
-            .where(
-                Variant.quote_id == Quote.id,
-                Occurrence.kind.in_(SPEECH_KINDS),
-                Occurrence.status != "not_a_quote",
-            )
-            .exists(),
-        )
-        .order_by(Quote.id)
-    )
-    ids = list(session.scalars(query))
-    if scope_quotes is not None:
-        ids = [q for q in ids if q in scope_quotes]
-    views = quote_views(session, ids)
-    wanted = []
-    for quote_id in ids:
-        view = views[quote_id]
-        speech = sum(len(v["occurrences"]) for v in view["variants"])
-        wanted.append(
-            Wanted(
-                kind="single_source",
-                subject=f"single_source:{quote_id}",
-                payload={"quotes": [view]},
-                evidence=fingerprint("single_source", _occurrence_ids(view)),
-                priority=KIND_BASE["single_source"] + min(speech, 50),
-                speaker_id=view["speaker_id"],
-                quote_id=quote_id,
-            )
-        )
-    return wanted
-
-
 def attribution_payload(session: Session, occurrence: Occurrence) -> dict[str, Any]:
     source = session.get(Source, occurrence.source_id)
     variant = session.get(Variant, occurrence.variant_id) if occurrence.variant_id else None
@@ -292,35 +201,6 @@ def attribution_payload(session: Session, occurrence: Occurrence) -> dict[str, A
         "variant_id": variant.id if variant else None,
         "confidence": occurrence.confidence,
     }
-
-
-def _attribution_items(session: Session) -> list[Wanted]:
-    occurrences = session.scalars(
-        select(Occurrence)
-        .where(
-            Occurrence.kind.in_(SPEECH_KINDS),
-            Occurrence.repeat_of_id.is_(None),
-            (Occurrence.confidence < LOW_CONFIDENCE) | Occurrence.variant_id.is_(None),
-        )
-        .order_by(Occurrence.id)
-    )
-    wanted = []
-    for occurrence in occurrences:
-        payload = attribution_payload(session, occurrence)
-        wanted.append(
-            Wanted(
-                kind="attribution",
-                subject=f"attribution:{occurrence.id}",
-                payload=payload,
-                evidence=fingerprint(
-                    "attribution", occurrence.id, occurrence.wording, occurrence.confidence
-                ),
-                priority=attribution_priority(occurrence.confidence),
-                speaker_id=payload["speaker_id"],
-                quote_id=payload["quote_id"],
-            )
-        )
-    return wanted
 
 
 def alias_payload(session: Session, speaker_ids: list[int]) -> dict[str, Any]:
@@ -358,26 +238,626 @@ def alias_payload(session: Session, speaker_ids: list[int]) -> dict[str, Any]:
     return {"speaker_ids": speaker_ids, "speakers": speakers}
 
 
-def _alias_items(session: Session) -> list[Wanted]:
-    wanted = []
-    for item in session.scalars(select(ReviewItem).where(ReviewItem.kind == "alias")):
-        low, high = (int(part) for part in item.subject.split(":")[1:3])
-        payload = alias_payload(session, [low, high])
-        merged = any(s["merged_into_id"] is not None for s in payload["speakers"])
-        if len(payload["speakers"]) < 2 or (merged and item.state != "decided"):
-            continue  # one of them was merged away elsewhere: the question is gone
-        names = [s["name"] for s in payload["speakers"]]
-        wanted.append(
-            Wanted(
-                kind="alias",
-                subject=item.subject,
-                payload=payload,
-                evidence=fingerprint("alias", low, high, names),
-                priority=KIND_BASE["alias"],
-                speaker_id=low,
+def _pair_display(session: Session, item: ReviewItem, stored: dict[str, Any]) -> dict[str, Any]:
+    from provenance.linking.diff import word_diff
+
+    a_id, b_id = stored["variant_ids"]
+    a, b = session.get(Variant, a_id), session.get(Variant, b_id)
+    if a is None or b is None:  # a wording was removed since: show what was stored
+        return stored
+    views = quote_views(session, {a.quote_id, b.quote_id})
+    quote_a, quote_b = views.get(a.quote_id), views.get(b.quote_id)
+    payload: dict[str, Any] = {
+        "variant_ids": [a.id, b.id],
+        "wordings": [a.wording, b.wording],
+        "diff": [list(op) for op in word_diff(a.wording, b.wording)],
+        "quotes": [q for q in (quote_a, quote_b) if q is not None]
+        if a.quote_id != b.quote_id
+        else [quote_a],
+    }
+    for key in ("similarity", "scores", "link_status", "drift_score", "likely_original_id"):
+        if key in stored:
+            payload[key] = stored[key]
+    if item.kind == "conflict":
+        payload["speaker_ids"] = [a.speaker_id, b.speaker_id]
+    return payload
+
+
+def display_payload(session: Session, item: ReviewItem) -> dict[str, Any]:
+    """What a screen shows for an item: its stored ids and scores, with the wordings, diff,
+    quotes, occurrences and speakers read from the data as they are now."""
+    stored = dict(item.payload or {})
+    kind, numbers = subject_parts(item.subject)
+    if kind in PAIR_KINDS and len(stored.get("variant_ids") or ()) == 2:
+        return jsonable(_pair_display(session, item, stored))
+    if kind == "alias" and len(numbers) == 2:
+        return jsonable(alias_payload(session, numbers))
+    if kind == "attribution" and numbers:
+        occurrence = session.get(Occurrence, numbers[0])
+        if occurrence is not None:
+            return jsonable(attribution_payload(session, occurrence))
+    if kind == "single_source" and numbers:
+        view = quote_views(session, numbers[:1]).get(numbers[0])
+        if view is not None:
+            return jsonable({"quotes": [view]})
+    return stored
+
+
+# --- deriving what each subject should be (bulk) ---------------------------------------------
+
+
+def _quote_occurrences(
+    session: Session, quote_ids: Iterable[int]
+) -> dict[int, list[tuple[int, str, str, int | None]]]:
+    """quote -> (occurrence id, kind, status, repeat_of_id) of its wordings' occurrences."""
+    found: dict[int, list[tuple[int, str, str, int | None]]] = defaultdict(list)
+    for chunk in _chunks(sorted(set(quote_ids))):
+        for quote_id, occurrence_id, kind, status, repeat_of in session.execute(
+            select(
+                Variant.quote_id,
+                Occurrence.id,
+                Occurrence.kind,
+                Occurrence.status,
+                Occurrence.repeat_of_id,
             )
+            .join(Variant, Variant.id == Occurrence.variant_id)
+            .where(Variant.quote_id.in_(chunk))
+        ):
+            found[quote_id].append((occurrence_id, kind, status, repeat_of))
+    return found
+
+
+def _evidence_ids(rows: Iterable[tuple[int, str, str, int | None]]) -> list[int]:
+    """Occurrence ids an item's evidence covers: every occurrence but repeated passages."""
+    return [r[0] for r in rows if r[3] is None]
+
+
+def _want(kind: str, subject: str, payload: dict[str, Any], evidence: str, priority: float,
+          **columns: Any) -> dict[str, Any]:  # fmt: skip
+    row = {c: None for c in DATA_COLUMNS}
+    row.update(
+        kind=kind, subject=subject, payload=payload, evidence=evidence, priority=priority, **columns
+    )
+    return row
+
+
+def _pairs_wanted(
+    session: Session, subjects: dict[str, list[int]]
+) -> dict[str, dict[str, Any] | None]:
+    wanted: dict[str, dict[str, Any] | None] = dict.fromkeys(subjects)
+    ends = sorted({n for numbers in subjects.values() for n in numbers})
+    links: dict[str, Any] = {}
+    for chunk in _chunks(ends):
+        for link in session.execute(
+            select(
+                Link.id,
+                Link.variant_a_id,
+                Link.variant_b_id,
+                Link.relation,
+                Link.similarity,
+                Link.scores,
+                Link.status,
+                Link.drift_score,
+                Link.likely_original_id,
+            ).where(Link.variant_a_id.in_(chunk), Link.relation.in_(PAIR_KINDS))
+        ):
+            low, high = sorted((link.variant_a_id, link.variant_b_id))
+            subject = f"{link.relation}:{low}:{high}"
+            if subject in wanted:
+                links[subject] = link
+    variants: dict[int, tuple[int, int]] = {}
+    ids = sorted({v for link in links.values() for v in (link.variant_a_id, link.variant_b_id)})
+    for chunk in _chunks(ids):
+        for variant_id, quote_id, speaker_id in session.execute(
+            select(Variant.id, Variant.quote_id, Variant.speaker_id).where(Variant.id.in_(chunk))
+        ):
+            variants[variant_id] = (quote_id, speaker_id)
+    occurrences = _quote_occurrences(session, {q for q, _ in variants.values()})
+    for subject, link in links.items():
+        if link.variant_a_id not in variants or link.variant_b_id not in variants:
+            continue
+        (quote_a, speaker_a), (quote_b, speaker_b) = (
+            variants[link.variant_a_id],
+            variants[link.variant_b_id],
+        )
+        kind = link.relation
+        evidence_ids = set(_evidence_ids(occurrences.get(quote_a, ())))
+        evidence_ids.update(_evidence_ids(occurrences.get(quote_b, ())))
+        payload: dict[str, Any] = {
+            "variant_ids": [link.variant_a_id, link.variant_b_id],
+            "similarity": round(link.similarity, 2),
+            "scores": link.scores or {},
+            "link_status": link.status,
+        }
+        if kind == "drift":
+            payload["drift_score"] = link.drift_score
+            payload["likely_original_id"] = link.likely_original_id
+            priority = drift_priority(link.drift_score)
+        else:
+            payload["speaker_ids"] = [speaker_a, speaker_b]
+            priority = KIND_BASE["conflict"]
+        wanted[subject] = _want(
+            kind,
+            subject,
+            payload,
+            fingerprint(kind, sorted(evidence_ids)),
+            priority,
+            speaker_id=speaker_a,
+            quote_id=quote_a,
+            other_quote_id=quote_b if quote_b != quote_a else None,
+            link_id=link.id,
         )
     return wanted
+
+
+def _single_sources_wanted(
+    session: Session, subjects: dict[str, list[int]]
+) -> dict[str, dict[str, Any] | None]:
+    wanted: dict[str, dict[str, Any] | None] = dict.fromkeys(subjects)
+    ids = sorted({numbers[0] for numbers in subjects.values() if numbers})
+    quotes: dict[int, tuple[int, int]] = {}
+    for chunk in _chunks(ids):
+        for quote_id, speaker_id, outlet_count in session.execute(
+            select(Quote.id, Quote.speaker_id, Quote.outlet_count).where(
+                Quote.id.in_(chunk), Quote.outlet_count <= 1
+            )
+        ):
+            quotes[quote_id] = (speaker_id, outlet_count)
+    occurrences = _quote_occurrences(session, quotes)
+    for quote_id, (speaker_id, _) in quotes.items():
+        rows = occurrences.get(quote_id, [])
+        if not any(kind in SPEECH_KINDS and status != "not_a_quote" for _, kind, status, _ in rows):
+            continue
+        evidence_ids = sorted(_evidence_ids(rows))
+        subject = f"single_source:{quote_id}"
+        wanted[subject] = _want(
+            "single_source",
+            subject,
+            {"quote_id": quote_id},
+            fingerprint("single_source", evidence_ids),
+            KIND_BASE["single_source"] + min(len(evidence_ids), 50),
+            speaker_id=speaker_id,
+            quote_id=quote_id,
+        )
+    return wanted
+
+
+def _attributions_wanted(
+    session: Session, subjects: dict[str, list[int]]
+) -> dict[str, dict[str, Any] | None]:
+    wanted: dict[str, dict[str, Any] | None] = dict.fromkeys(subjects)
+    ids = sorted({numbers[0] for numbers in subjects.values() if numbers})
+    for chunk in _chunks(ids):
+        for row in session.execute(
+            select(
+                Occurrence.id,
+                Occurrence.wording,
+                Occurrence.confidence,
+                Occurrence.variant_id,
+                Variant.speaker_id,
+                Variant.quote_id,
+            )
+            .outerjoin(Variant, Variant.id == Occurrence.variant_id)
+            .where(
+                Occurrence.id.in_(chunk),
+                Occurrence.kind.in_(SPEECH_KINDS),
+                Occurrence.repeat_of_id.is_(None),
+                (Occurrence.confidence < LOW_CONFIDENCE) | Occurrence.variant_id.is_(None),
+            )
+        ):
+            subject = f"attribution:{row.id}"
+            wanted[subject] = _want(
+                "attribution",
+                subject,
+                {
+                    "occurrence_id": row.id,
+                    "variant_id": row.variant_id,
+                    "quote_id": row.quote_id,
+                    "speaker_id": row.speaker_id,
+                    "confidence": row.confidence,
+                },
+                fingerprint("attribution", row.id, row.wording, row.confidence),
+                attribution_priority(row.confidence),
+                speaker_id=row.speaker_id,
+                quote_id=row.quote_id,
+            )
+    return wanted
+
+
+def _aliases_wanted(
+    session: Session, subjects: dict[str, list[int]]
+) -> dict[str, dict[str, Any] | None]:
+    """Alias items exist only where ingest asked; `_merged` marks a pair one of whose speakers
+    was merged away elsewhere (the question is gone unless the item was decided)."""
+    wanted: dict[str, dict[str, Any] | None] = dict.fromkeys(subjects)
+    ids = sorted({n for numbers in subjects.values() for n in numbers})
+    speakers: dict[int, tuple[str, int | None]] = {}
+    for chunk in _chunks(ids):
+        for speaker_id, name, merged_into in session.execute(
+            select(Speaker.id, Speaker.name, Speaker.merged_into_id).where(Speaker.id.in_(chunk))
+        ):
+            speakers[speaker_id] = (name, merged_into)
+    for subject, numbers in subjects.items():
+        if len(numbers) != 2 or not all(n in speakers for n in numbers):
+            continue
+        low, high = numbers
+        row = _want(
+            "alias",
+            subject,
+            {"speaker_ids": [low, high]},
+            fingerprint("alias", low, high, [speakers[low][0], speakers[high][0]]),
+            KIND_BASE["alias"],
+            speaker_id=low,
+            other_speaker_id=high,
+        )
+        row["_merged"] = any(speakers[n][1] is not None for n in numbers)
+        wanted[subject] = row
+    return wanted
+
+
+DERIVE = {
+    "drift": _pairs_wanted,
+    "conflict": _pairs_wanted,
+    "single_source": _single_sources_wanted,
+    "attribution": _attributions_wanted,
+    "alias": _aliases_wanted,
+}
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class RefreshReport:
+    created: int = 0
+    updated: int = 0
+    reopened: int = 0
+    closed: int = 0
+
+    def add(self, other: RefreshReport) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.reopened += other.reopened
+        self.closed += other.closed
+
+
+def _existing(session: Session, subjects: list[str]) -> dict[str, Any]:
+    columns = [ITEM.c.id, ITEM.c.subject, ITEM.c.kind, *(ITEM.c[c] for c in DATA_COLUMNS)]
+    columns += [ITEM.c[c] for c in STATE_COLUMNS]
+    found = {}
+    for chunk in _chunks(subjects):
+        for row in session.execute(select(*columns).where(ITEM.c.subject.in_(chunk))):
+            found[row.subject] = row
+    return found
+
+
+_UPDATE = (
+    update(ITEM)
+    .where(ITEM.c.id == bindparam("item_id"))
+    .values({c: bindparam(c) for c in (*DATA_COLUMNS, *STATE_COLUMNS)})
+)
+
+
+def refresh_subjects(
+    session: Session, subjects: Iterable[str], *, reopen: bool = True
+) -> RefreshReport:
+    """Derive each subject's item from the data as it is now and write what differs: create
+    it, update it (reopening a decided item whose evidence changed when `reopen`), or close
+    it when its subject vanished. Works in chunks; each chunk costs a few queries."""
+    report = RefreshReport()
+    batch: list[str] = []
+    seen: set[str] = set()
+    for subject in subjects:
+        if subject in seen:
+            continue
+        seen.add(subject)
+        batch.append(subject)
+        if len(batch) >= SUBJECT_CHUNK:
+            report.add(_refresh_batch(session, batch, reopen))
+            batch, seen = [], set()
+    if batch:
+        report.add(_refresh_batch(session, batch, reopen))
+    return report
+
+
+def _refresh_batch(session: Session, subjects: list[str], reopen: bool) -> RefreshReport:
+    by_kind: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    for subject in subjects:
+        kind, numbers = subject_parts(subject)
+        if kind in DERIVE:
+            by_kind[kind][subject] = numbers
+    wanted: dict[str, dict[str, Any] | None] = {}
+    pairs = {**by_kind.pop("drift", {}), **by_kind.pop("conflict", {})}
+    if pairs:
+        wanted.update(_pairs_wanted(session, pairs))
+    for kind, group in by_kind.items():
+        wanted.update(DERIVE[kind](session, group))
+    return _write(session, wanted, reopen)
+
+
+def _write(
+    session: Session, wanted: dict[str, dict[str, Any] | None], reopen: bool
+) -> RefreshReport:
+    report = RefreshReport()
+    now = utcnow()
+    existing = _existing(session, list(wanted))
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for subject, want in wanted.items():
+        row = existing.get(subject)
+        if want is not None and want["kind"] == "alias":
+            merged = want.pop("_merged")
+            if row is None or (merged and row.state != "decided"):
+                want = None  # alias items come from ingest only; a merged-away pair is gone
+        if want is None:
+            if row is not None and row.state == "open":
+                values = {c: row._mapping[c] for c in (*DATA_COLUMNS, *STATE_COLUMNS)}
+                values.update(state="closed", claimed_by=None, claimed_at=None, updated_at=now)
+                updates.append({"item_id": row.id, **values})
+                report.closed += 1
+            continue
+        if row is None:
+            inserts.append(
+                {**want, "state": "open", "opened_at": now, "created_at": now, "updated_at": now}
+            )
+            report.created += 1
+            continue
+        values = {c: row._mapping[c] for c in (*DATA_COLUMNS, *STATE_COLUMNS)}
+        changed_state = False
+        changed_evidence = row.evidence is not None and row.evidence != want["evidence"]
+        if row.state == "decided" and changed_evidence and reopen:
+            values.update(state="open", opened_at=now, claimed_by=None, claimed_at=None)
+            report.reopened += 1
+            changed_state = True
+        elif row.state == "closed":
+            values.update(state="open", opened_at=now)
+            report.reopened += 1
+            changed_state = True
+        changed_data = any(values[c] != want[c] for c in DATA_COLUMNS)
+        if changed_data:
+            values.update({c: want[c] for c in DATA_COLUMNS}, updated_at=now)
+            report.updated += 1
+        if changed_data or changed_state:
+            updates.append({"item_id": row.id, **values})
+    for chunk in _chunks(inserts, 1000):
+        session.execute(insert(ITEM), chunk)
+    for chunk in _chunks(updates, 1000):
+        session.execute(_UPDATE, chunk)
+    if inserts or updates:
+        _expire_items(session)
+    return report
+
+
+def _expire_items(session: Session) -> None:
+    """Rows were written with Core: loaded ReviewItem objects must read them again."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, ReviewItem):
+            session.expire(obj)
+
+
+# --- what to refresh -------------------------------------------------------------------------
+
+
+def _pair_subjects(rows: Iterable[Any]) -> Iterator[str]:
+    for relation, a, b in rows:
+        low, high = sorted((a, b))
+        yield f"{relation}:{low}:{high}"
+
+
+def _scope_subjects(
+    session: Session,
+    variants: set[int],
+    quotes: set[int],
+    speakers: set[int],
+    *,
+    new_aliases: bool,
+) -> Iterator[str]:
+    # Every wording of every quote in scope: an item's evidence is its quotes' occurrences.
+    for chunk in _chunks(sorted(variants)):
+        quotes.update(session.scalars(select(Variant.quote_id).where(Variant.id.in_(chunk))))
+    for chunk in _chunks(sorted(quotes)):
+        variants.update(session.scalars(select(Variant.id).where(Variant.quote_id.in_(chunk))))
+    for chunk in _chunks(sorted(variants)):
+        for end in (Link.variant_a_id, Link.variant_b_id):
+            yield from _pair_subjects(
+                session.execute(
+                    select(Link.relation, Link.variant_a_id, Link.variant_b_id).where(
+                        end.in_(chunk), Link.relation.in_(PAIR_KINDS)
+                    )
+                )
+            )
+        for occurrence_id in session.scalars(
+            select(Occurrence.id).where(
+                Occurrence.variant_id.in_(chunk),
+                Occurrence.kind.in_(SPEECH_KINDS),
+                Occurrence.repeat_of_id.is_(None),
+                Occurrence.confidence < LOW_CONFIDENCE,
+            )
+        ):
+            yield f"attribution:{occurrence_id}"
+    for chunk in _chunks(sorted(quotes)):
+        yield from (f"single_source:{q}" for q in chunk)
+        # Items stored about these quotes (their link or wording may be gone by now).
+        yield from session.scalars(
+            select(ITEM.c.subject).where(
+                or_(ITEM.c.quote_id.in_(chunk), ITEM.c.other_quote_id.in_(chunk))
+            )
+        )
+    for chunk in _chunks(sorted(speakers)):
+        yield from session.scalars(
+            select(ITEM.c.subject).where(
+                ITEM.c.kind == "alias",
+                or_(ITEM.c.speaker_id.in_(chunk), ITEM.c.other_speaker_id.in_(chunk)),
+            )
+        )
+    if new_aliases:  # queued by ingest since the last refresh (`other_speaker_id` unset)
+        yield from session.scalars(
+            select(ITEM.c.subject).where(ITEM.c.kind == "alias", ITEM.c.other_speaker_id.is_(None))
+        )
+
+
+def refresh_scope(
+    session: Session,
+    *,
+    variants: Iterable[int] = (),
+    quotes: Iterable[int] = (),
+    speakers: Iterable[int] = (),
+    subjects: Iterable[str] = (),
+    reopen: bool = True,
+    new_aliases: bool = False,
+) -> RefreshReport:
+    """Refresh the items around what changed: drift/conflict items of links touching the
+    wordings of `quotes` and `variants`, their attribution items, the quotes' single-source
+    items and the items stored about them, alias items of `speakers`, and `subjects` (e.g.
+    the pairs of links a run deleted). `new_aliases` also takes the alias items ingest
+    queued since the last refresh."""
+    session.flush()
+    variant_set = {v for v in variants if v is not None}
+    quote_set = {q for q in quotes if q is not None}
+    speaker_set = {s for s in speakers if s is not None}
+
+    def everything() -> Iterator[str]:
+        yield from subjects
+        yield from _scope_subjects(
+            session, variant_set, quote_set, speaker_set, new_aliases=new_aliases
+        )
+
+    return refresh_subjects(session, everything(), reopen=reopen)
+
+
+def _paged(session: Session, query: Any, key: Any, size: int = SUBJECT_CHUNK) -> Iterator[Any]:
+    """Rows of `query` in pages ordered by the integer `key` (keyset pagination)."""
+    last = None
+    while True:
+        page = query.order_by(key).limit(size)
+        if last is not None:
+            page = page.where(key > last)
+        rows = session.execute(page).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1][0]
+
+
+def refresh_queue(session: Session) -> RefreshReport:
+    """Bring every review item in line with the stored links, quotes and occurrences.
+
+    New evidence on a decided item reopens it; a subject that vanished closes an open item.
+    Streams subjects in chunks (memory stays bounded whatever the queue's size): every
+    drift/conflict link, low-confidence attribution and single-source candidate, then every
+    stored item that could have vanished (open ones) and every alias item.
+    """
+    session.flush()
+
+    def everything() -> Iterator[str]:
+        links = select(Link.id, Link.relation, Link.variant_a_id, Link.variant_b_id).where(
+            Link.relation.in_(PAIR_KINDS)
+        )
+        for _, relation, a, b in _paged(session, links, Link.id):
+            low, high = sorted((a, b))
+            yield f"{relation}:{low}:{high}"
+        occurrences = select(Occurrence.id).where(
+            Occurrence.kind.in_(SPEECH_KINDS),
+            Occurrence.repeat_of_id.is_(None),
+            (Occurrence.confidence < LOW_CONFIDENCE) | Occurrence.variant_id.is_(None),
+        )
+        for (occurrence_id,) in _paged(session, occurrences, Occurrence.id):
+            yield f"attribution:{occurrence_id}"
+        quotes = select(Quote.id).where(Quote.outlet_count <= 1)
+        for (quote_id,) in _paged(session, quotes, Quote.id):
+            yield f"single_source:{quote_id}"
+        items = select(ITEM.c.id, ITEM.c.subject).where(
+            or_(ITEM.c.state == "open", ITEM.c.kind == "alias")
+        )
+        for _, subject in _paged(session, items, ITEM.c.id):
+            yield subject
+
+    return refresh_subjects(session, everything(), reopen=True)
+
+
+def resync_after_decision(
+    session: Session,
+    *,
+    quote_ids: Iterable[int],
+    variant_ids: Iterable[int],
+    speaker_ids: Iterable[int] = (),
+    subjects: Iterable[str] = (),
+) -> RefreshReport:
+    """After an editor changed the data, refresh the items it touched without reopening any:
+    the change came from a decision, not from new evidence."""
+    return refresh_scope(
+        session,
+        variants=variant_ids,
+        quotes=quote_ids,
+        speakers=speaker_ids,
+        subjects=subjects,
+        reopen=False,
+    )
+
+
+def scope_of_ops(session: Session, ops: Iterable[dict[str, Any]]) -> dict[str, set[Any]]:
+    """What a decision's recorded data changes (`effects.Changes` ops) touched: quotes,
+    variants, speakers, and the subjects of links and occurrences it set, added or removed."""
+    scope: dict[str, set[Any]] = {
+        "quote_ids": set(),
+        "variant_ids": set(),
+        "speaker_ids": set(),
+        "subjects": set(),
+    }
+    link_ids = set()
+    for op in ops:
+        table, pk = op["table"], op.get("pk", {})
+        images = [op.get("row") or {}, op.get("before") or {}, op.get("after") or {}]
+        if table == "quote":
+            scope["quote_ids"].add(pk.get("id"))
+        elif table == "variant":
+            scope["variant_ids"].add(pk.get("id"))
+        elif table == "speaker":
+            scope["speaker_ids"].add(pk.get("id"))
+        elif table == "occurrence":
+            scope["subjects"].add(f"attribution:{pk.get('id')}")
+        elif table == "link":
+            link_ids.add(pk.get("id"))
+        for image in images:
+            for key in ("variant_id", "variant_a_id", "variant_b_id", "likely_original_id"):
+                if isinstance(image.get(key), int):
+                    scope["variant_ids"].add(image[key])
+            for key in ("quote_id",):
+                if isinstance(image.get(key), int):
+                    scope["quote_ids"].add(image[key])
+            for key in ("speaker_id", "merged_into_id"):
+                if isinstance(image.get(key), int):
+                    scope["speaker_ids"].add(image[key])
+        row = op.get("row") or {}
+        if table == "link" and "variant_a_id" in row:
+            low, high = sorted((row["variant_a_id"], row["variant_b_id"]))
+            scope["subjects"].update(f"{k}:{low}:{high}" for k in PAIR_KINDS)
+    ids = sorted(i for i in link_ids if i is not None)
+    for chunk in _chunks(ids):
+        for a, b in session.execute(
+            select(Link.variant_a_id, Link.variant_b_id).where(Link.id.in_(chunk))
+        ):
+            low, high = sorted((a, b))
+            scope["variant_ids"].update((a, b))
+            scope["subjects"].update(f"{k}:{low}:{high}" for k in PAIR_KINDS)
+    for values in scope.values():
+        values.discard(None)
+    return scope
+
+
+# --- queued at ingest ------------------------------------------------------------------------
+
+
+def possible_alias_row(low: int, high: int) -> dict[str, Any]:
+    """The row of a new possible-alias item (ingest writes these in bulk)."""
+    return {
+        "kind": "alias",
+        "subject": f"alias:{low}:{high}",
+        "payload": {"speaker_ids": [low, high]},
+        "priority": KIND_BASE["alias"],
+        "speaker_id": low,
+        "other_speaker_id": high,
+    }
 
 
 def flag_possible_alias(session: Session, speaker_id: int, others: Iterable[int]) -> None:
@@ -388,15 +868,7 @@ def flag_possible_alias(session: Session, speaker_id: int, others: Iterable[int]
         low, high = sorted((speaker_id, other))
         subject = f"alias:{low}:{high}"
         if session.scalar(select(ReviewItem.id).where(ReviewItem.subject == subject)) is None:
-            session.add(
-                ReviewItem(
-                    kind="alias",
-                    subject=subject,
-                    payload={"speaker_ids": [low, high]},
-                    priority=KIND_BASE["alias"],
-                    speaker_id=low,
-                )
-            )
+            session.add(ReviewItem(**possible_alias_row(low, high)))
 
 
 def flag_attribution(session: Session, occurrence: Occurrence) -> None:
@@ -404,154 +876,25 @@ def flag_attribution(session: Session, occurrence: Occurrence) -> None:
     subject = f"attribution:{occurrence.id}"
     if session.scalar(select(ReviewItem.id).where(ReviewItem.subject == subject)) is not None:
         return
-    payload = attribution_payload(session, occurrence)
+    variant = session.get(Variant, occurrence.variant_id) if occurrence.variant_id else None
+    speaker_id = variant.speaker_id if variant else None
+    quote_id = variant.quote_id if variant else None
     session.add(
         ReviewItem(
             kind="attribution",
             subject=subject,
-            payload=jsonable(payload),
+            payload={
+                "occurrence_id": occurrence.id,
+                "variant_id": occurrence.variant_id,
+                "quote_id": quote_id,
+                "speaker_id": speaker_id,
+                "confidence": occurrence.confidence,
+            },
             evidence=fingerprint(
                 "attribution", occurrence.id, occurrence.wording, occurrence.confidence
             ),
             priority=attribution_priority(occurrence.confidence),
-            speaker_id=payload["speaker_id"],
-            quote_id=payload["quote_id"],
+            speaker_id=speaker_id,
+            quote_id=quote_id,
         )
     )
-
-
-# --- refreshing ------------------------------------------------------------------------------
-
-
-@dataclass
-class RefreshReport:
-    created: int = 0
-    updated: int = 0
-    reopened: int = 0
-    closed: int = 0
-
-
-def refresh_queue(session: Session) -> RefreshReport:
-    """Bring every review item in line with the stored links, quotes and occurrences.
-
-    New evidence on a decided item reopens it; a subject that vanished closes an open item.
-    Called at the end of every link run, inside its transaction.
-    """
-    wanted = (
-        _pair_items(session, None)
-        + _alias_items(session)
-        + _attribution_items(session)
-        + _single_source_items(session, None)
-    )
-    existing = {item.subject: item for item in session.scalars(select(ReviewItem))}
-    return _apply(session, wanted, existing, reopen=True, close_kinds=set(KIND_ORDER))
-
-
-def resync_after_decision(
-    session: Session, *, quote_ids: Iterable[int], variant_ids: Iterable[int]
-) -> RefreshReport:
-    """After an editor changed the data, refresh the items it touched without reopening any:
-    the change came from a decision, not from new evidence."""
-    quotes = {q for q in quote_ids if q is not None}
-    variants = {v for v in variant_ids if v is not None}
-    for chunk in _chunks(sorted(quotes)):
-        variants.update(session.scalars(select(Variant.id).where(Variant.quote_id.in_(chunk))))
-    wanted = (
-        _pair_items(session, variants)
-        + _alias_items(session)
-        + _attribution_items(session)
-        + _single_source_items(session, quotes)
-    )
-    in_scope = {}
-    for item in session.scalars(select(ReviewItem)):
-        kind, _, rest = item.subject.partition(":")
-        numbers = {int(p) for p in rest.split(":") if p.isdigit()}
-        if (
-            (kind in ("drift", "conflict") and numbers & variants)
-            or (kind == "single_source" and numbers & quotes)
-            or kind in ("alias", "attribution")
-        ):
-            in_scope[item.subject] = item
-    wanted_subjects = {w.subject for w in wanted}
-    existing = {s: i for s, i in in_scope.items()}
-    existing.update(
-        {
-            item.subject: item
-            for item in session.scalars(
-                select(ReviewItem).where(ReviewItem.subject.in_(wanted_subjects - set(existing)))
-            )
-        }
-        if wanted_subjects - set(existing)
-        else {}
-    )
-    return _apply(session, wanted, existing, reopen=False, close_kinds=set(KIND_ORDER))
-
-
-def _apply(
-    session: Session,
-    wanted: list[Wanted],
-    existing: dict[str, ReviewItem],
-    *,
-    reopen: bool,
-    close_kinds: set[str],
-) -> RefreshReport:
-    report = RefreshReport()
-    now = utcnow()
-    seen: set[str] = set()
-    for want in wanted:
-        if want.subject in seen:
-            continue
-        seen.add(want.subject)
-        payload = jsonable(want.payload)
-        item = existing.get(want.subject)
-        if item is None:
-            session.add(
-                ReviewItem(
-                    kind=want.kind,
-                    subject=want.subject,
-                    payload=payload,
-                    priority=want.priority,
-                    evidence=want.evidence,
-                    speaker_id=want.speaker_id,
-                    quote_id=want.quote_id,
-                    link_id=want.link_id,
-                    opened_at=now,
-                    updated_at=now,
-                )
-            )
-            report.created += 1
-            continue
-        changed_evidence = item.evidence is not None and item.evidence != want.evidence
-        if item.state == "decided" and changed_evidence and reopen:
-            item.state = "open"
-            item.opened_at = now
-            item.claimed_by = None
-            item.claimed_at = None
-            report.reopened += 1
-        elif item.state == "closed":
-            item.state = "open"
-            item.opened_at = now
-            report.reopened += 1
-        if (
-            item.payload != payload
-            or item.evidence != want.evidence
-            or item.priority != want.priority
-            or item.link_id != want.link_id
-        ):
-            item.payload = payload
-            item.evidence = want.evidence
-            item.priority = want.priority
-            item.speaker_id = want.speaker_id
-            item.quote_id = want.quote_id
-            item.link_id = want.link_id
-            item.updated_at = now
-            report.updated += 1
-    for subject, item in existing.items():
-        if subject not in seen and item.state == "open" and item.kind in close_kinds:
-            item.state = "closed"
-            item.claimed_by = None
-            item.claimed_at = None
-            item.updated_at = now
-            report.closed += 1
-    session.flush()
-    return report

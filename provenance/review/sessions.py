@@ -206,22 +206,6 @@ def blind_payload(value: Any) -> Any:
     return value
 
 
-def _complete_payload(session: Session, item: ReviewItem) -> dict[str, Any]:
-    """Items ingest queued before the first link run carry ids only; fill in the evidence."""
-    from provenance.review.queue import alias_payload, attribution_payload, jsonable
-    from provenance.storage.models import Occurrence
-
-    payload = item.payload or {}
-    if item.kind == "attribution" and "occurrence" not in payload:
-        occurrence = session.get(Occurrence, int(item.subject.split(":")[1]))
-        if occurrence is not None:
-            return jsonable(attribution_payload(session, occurrence))
-    if item.kind == "alias" and "speakers" not in payload:
-        low, high = (int(p) for p in item.subject.split(":")[1:3])
-        return jsonable(alias_payload(session, [low, high]))
-    return payload
-
-
 def item_view(
     session: Session,
     item: ReviewItem,
@@ -235,7 +219,9 @@ def item_view(
         if d.decision != "undo"
     ]
     blind = bool(review_session and review_session.blind)
-    payload = _complete_payload(session, item)
+    from provenance.review.queue import display_payload
+
+    payload = display_payload(session, item)
     payload = blind_payload(payload) if blind else payload
     view: dict[str, Any] = {
         "item_id": item.id,

@@ -284,6 +284,8 @@ class ReviewItem(Base):
         CheckConstraint(_in("kind", REVIEW_KINDS), name="kind"),
         CheckConstraint(_in("state", REVIEW_STATES), name="state"),
         Index("ix_review_item_queue", "state", "priority"),
+        # Finds the alias items of a speaker (either end), and those ingest just queued.
+        Index("ix_review_item_kind_other_speaker", "kind", "other_speaker_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -303,6 +305,13 @@ class ReviewItem(Base):
     link_id: Mapped[int | None] = mapped_column(
         ForeignKey("link.id", ondelete="SET NULL"), index=True
     )
+    # The second quote of a drift/conflict pair (when it is another quote) and the second
+    # speaker of an alias pair: with `quote_id`/`speaker_id` they say what an item is about,
+    # which exports and refreshes read through indexes instead of decoding payloads.
+    other_quote_id: Mapped[int | None] = mapped_column(
+        ForeignKey("quote.id", ondelete="SET NULL"), index=True
+    )
+    other_speaker_id: Mapped[int | None] = mapped_column(ForeignKey("speaker.id"))
     required_decisions: Mapped[int] = mapped_column(default=1)
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     claimed_at: Mapped[datetime | None]
