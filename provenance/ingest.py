@@ -21,7 +21,7 @@ from provenance.errors import InputError
 from provenance.extraction import ExtractedQuote, extract_quotes
 from provenance.linking import normalise
 from provenance.readers import Document, SourceMeta, iter_paths, load_manifest, read_document
-from provenance.review.queue import KIND_BASE, LOW_CONFIDENCE, flag_attribution
+from provenance.review.queue import LOW_CONFIDENCE, flag_attribution, possible_alias_row
 from provenance.storage.db import Database
 from provenance.storage.models import (
     SPEECH_KINDS,
@@ -393,13 +393,7 @@ def _flag_possible_aliases(session: Session, pairs: list[list[int]]) -> None:
             )
         )
     rows = [
-        {
-            "kind": "alias",
-            "subject": subject,
-            "payload": {"speaker_ids": [low, high]},
-            "priority": KIND_BASE["alias"],
-            "speaker_id": low,
-        }
+        possible_alias_row(low, high)
         for subject, (low, high) in subjects.items()
         if subject not in known
     ]
