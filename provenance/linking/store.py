@@ -668,7 +668,13 @@ def link_pending(database: Database) -> LinkReport:
         constraints = load_constraints(session)
         fetched: dict[int, VariantInput] = dict(new)
 
+        source_ids = {s for v in new.values() for s in v.source_ids}
+        sources = load_sources(session, source_ids)
+
         def lookup(keys: list[str]) -> list[VariantInput]:
+            """Stored variants sharing a key, with their sources loaded before the engine
+            sees them: it reads dates through `sources.get`, and an undated source would
+            switch off time gating."""
             ids: set[int] = set()
             for chunk in _chunks(keys):
                 ids.update(
@@ -676,39 +682,17 @@ def link_pending(database: Database) -> LinkReport:
                 )
             missing = ids - set(fetched)
             if missing:
-                fetched.update(load_variants(session, missing))
+                loaded = load_variants(session, missing)
+                fetched.update(loaded)
+                unseen = {s for v in loaded.values() for s in v.source_ids} - set(sources)
+                if unseen:
+                    sources.update(load_sources(session, unseen))
             return [fetched[i] for i in ids if i in fetched]
 
-        source_ids = {s for v in new.values() for s in v.source_ids}
-        sources = load_sources(session, source_ids)
-
-        class _Sources(dict):  # type: ignore[type-arg]
-            """Loads the sources of stored variants the engine pulls in, on first use."""
-
-            def __missing__(self, key: int) -> SourceInput:
-                found = load_sources(session, [key])
-                if key not in found:
-                    raise KeyError(key)
-                self[key] = found[key]
-                return found[key]
-
-            def __contains__(self, key: object) -> bool:
-                if dict.__contains__(self, key):
-                    return True
-                try:
-                    self[key]  # type: ignore[index]
-                except KeyError:
-                    return False
-                return True
-
-        lazy_sources = _Sources(sources)
-        plan = link_new(new.values(), lookup, lazy_sources, constraints)
+        plan = link_new(new.values(), lookup, sources, constraints)
         component = {v for c in plan.clusters for v in c.variant_ids}
-        for variant_id in component:
-            for s in fetched[variant_id].source_ids:
-                lazy_sources[s]
         touched = Touched()
-        apply_clusters(session, plan.clusters, fetched, lazy_sources, plan.stories, touched)
+        apply_clusters(session, plan.clusters, fetched, sources, plan.stories, touched)
         replace_auto_links(
             session, component, plan.links, [], [], relations=CLUSTER_RELATIONS, touched=touched
         )
