@@ -337,13 +337,13 @@ def _analyse_name(text: str) -> tuple[int, str, SpeakerName, bool | None] | None
     # "South Carolina Saturday", "Beck on Wednesday called": a day or month is a time, never
     # a speaker ("May" alone stays: it is also a surname)
     words = cleaned.split()
-    if words[-1].casefold() in _WEEKDAYS:
-        while words and words[-1].casefold() in _WEEKDAYS:
+    if words[-1].casefold() in lx.WEEKDAYS:
+        while words and words[-1].casefold() in lx.WEEKDAYS:
             words.pop()
         if not words:
             return None
         cleaned = cleaned[: cleaned.rfind(words[-1]) + len(words[-1])]
-    if len(words) == 1 and words[0].casefold() in _MONTHS:
+    if len(words) == 1 and words[0].casefold() in lx.MONTHS:
         return None
     parsed = parse_speaker(cleaned)
     if not parsed.name:
@@ -352,24 +352,6 @@ def _analyse_name(text: str) -> tuple[int, str, SpeakerName, bool | None] | None
 
 
 _APPOSITIVE_STOP = re.compile(r"[,;:]")
-_WEEKDAYS = frozenset(
-    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-)
-_MONTHS = frozenset(
-    [
-        "january",
-        "february",
-        "march",
-        "april",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ]
-)
 
 
 @lru_cache(maxsize=8192)
