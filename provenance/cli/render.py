@@ -54,6 +54,10 @@ def render(
         out.write(dumps_json(rows) + "\n")
         return
     records = [rows] if isinstance(rows, Mapping) else list(rows)
+    if isinstance(rows, Mapping) and fmt is Format.table and columns is None:
+        # One record reads best as a two-column list on a terminal, not one wide row.
+        records = [{"field": key, "value": value} for key, value in rows.items()]
+        columns = ["field", "value"]
     columns = list(columns or (records[0].keys() if records else []))
     if fmt is Format.csv:
         write_csv(records, columns, out)
