@@ -212,27 +212,14 @@ def log(
 ) -> None:
     """The audit trail: every decision (and undo) as recorded, oldest first."""
     from provenance.cli.render import default_format, render
+    from provenance.export.reviews import LOG_COLUMNS
     from provenance.review.sessions import log as review_log
 
     rows = review_log(open_db(), session_name=session, reviewer=reviewer, item_id=item, limit=limit)
     render(
         rows,
         default_format(fmt),
-        columns=[
-            "decision_id",
-            "created_at",
-            "session",
-            "reviewer",
-            "item_id",
-            "kind",
-            "subject",
-            "decision",
-            "speaker",
-            "variant_id",
-            "note",
-            "undoes_id",
-            "undone",
-        ],
+        columns=list(LOG_COLUMNS),
     )
 
 

@@ -34,6 +34,12 @@ REVIEW_COLUMNS = (
     "item_state",
     "changes",
 )
+# What `provenance review log` shows on a terminal: the trail without the applied-state columns.
+LOG_COLUMNS = tuple(
+    c
+    for c in REVIEW_COLUMNS
+    if c not in ("speaker_id", "applied", "in_force", "item_state", "changes")
+)
 
 
 def review_rows(session: Session) -> list[dict[str, Any]]:
