@@ -115,6 +115,9 @@ def test_seed_004_colon_without_space_split_quote_and_fragments():
     assert (table.kind, table.speaker) == ("partial", KATO)
     nice = find(quotes, "We’re done playing nice.")
     assert nice.kind == "full" and nice.confidence <= 0.5
+    # "They’re warning" refers to Japan: a country speaks as an organisation, never a person
+    assert nice.attributed_as == "They" and nice.speaker_kind == "organisation"
+    assert (card.speaker_kind, street.speaker_kind) == ("person", "person")
 
 
 # ------------------------------------------------------------------ quote marks
@@ -343,6 +346,88 @@ def test_markup_attribute_values_are_not_quotes():
 @pytest.mark.parametrize("text", ["", "no quotes at all", "“", '"""', "‘’’‘", "\n\n“\n”"])
 def test_degenerate_inputs_do_not_raise(text):
     checked(text)
+
+
+# ------------------------------------------------------------------ pronoun antecedents
+
+
+def test_pronoun_they_for_an_organisation_is_not_a_person():
+    text = (
+        "The Corran Ferry Board met on Monday. They said in a statement that "
+        "“every crossing will run on time this winter.”\n\n"
+        "Ines Varga, who chairs the board, arrived late. “We owe the island that,” she said."
+    )
+    board, varga = [q for q in checked(text) if q.kind != "fragment"]
+    assert (board.attributed_as, board.speaker_kind) == ("They", "organisation")
+    assert (varga.speaker, varga.speaker_kind) == ("Ines Varga", "person")
+
+
+def test_he_never_resolves_to_a_country_or_a_place():
+    text = (
+        "Kemal Arslan spoke for an hour at the harbour. Japan sent a trade envoy.\n\n"
+        "Afterwards the crowd walked to Corran Plaza for the fireworks. "
+        "“Nobody expected this many people,” he said."
+    )
+    (quote,) = checked(text)
+    assert quote.speaker == "Kemal Arslan" and quote.speaker_kind == "person"
+
+
+def test_pronoun_skips_names_after_a_preposition_for_the_clause_subject():
+    text = (
+        "Piet Roos spent the morning with Anton Weiss.\n\n"
+        "During a lunch with Weiss at the harbour, Roos said little. “We will see,” he said."
+    )
+    (quote,) = checked(text)
+    assert quote.speaker == "Piet Roos"
+
+
+def test_subject_pronoun_carries_its_antecedent_to_the_next_quote():
+    text = (
+        "Piet Roos arrived late to the hearing on Tuesday. He had argued with Anton Weiss "
+        "about the budget for weeks.\n\n“The numbers were never right,” he said."
+    )
+    (quote,) = checked(text)
+    assert quote.speaker == "Piet Roos"
+
+
+def test_name_before_a_role_is_a_modifier_not_the_subject():
+    text = (
+        "Mayor Anton Weiss spoke first at the meeting on the ferry budget.\n\n"
+        "Weiss adviser Cal Rennick made the same point later that week. "
+        "“It was never about money,” he said."
+    )
+    (quote,) = checked(text)
+    assert quote.speaker == "Cal Rennick"
+
+
+def test_gender_of_an_unknown_given_name_is_read_from_a_following_pronoun():
+    text = (
+        "Odile Brun and Lazaro Quint testified on Monday. Quint said little, only that he "
+        "understood the charges.\n\n“They are all accurate,” she said."
+    )
+    (quote,) = checked(text)
+    assert quote.speaker == "Odile Brun"
+
+
+# ------------------------------------------------------------------ scare quotes
+
+
+def test_stance_verb_with_a_generic_subject_labels_a_term():
+    text = (
+        "The board promoted the plan as “reciprocal” in its annual letter. "
+        "The ministry described the levy as “temporary” on Monday."
+    )
+    assert [(q.wording, q.kind, q.speaker) for q in checked(text)] == [
+        ("reciprocal", "fragment", None),
+        ("temporary", "fragment", None),
+    ]
+
+
+def test_stance_verb_with_a_person_or_speech_verb_keeps_partial_speech():
+    person = checked("Mayor Lena Ortiz promoted the plan as “a fair deal for everyone” today.")
+    assert [(q.kind, q.speaker) for q in person] == [("partial", "Lena Ortiz")]
+    (filing,) = checked("The lawsuit says the company acted with “reckless disregard” for safety.")
+    assert (filing.kind, filing.attributed_as) == ("partial", "The lawsuit")
 
 
 # ------------------------------------------------------------------ measured quality

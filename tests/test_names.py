@@ -33,6 +33,7 @@ def test_name_key_ignores_order():
         ("Prime Minister Ishiba Shigeru", "Shigeru Ishiba", "same"),
         ("J. Smith", "John Smith", "same"),
         ("Yoshihide Suga", "Shigeru Suga", "possible"),
+        ("Bill Smith", "Nicholas Smith", "possible"),  # "Bill" is a given name here, not a law
         ("Nicholas Smith", "Jesper Koll", "different"),
         ("", "Kato", "different"),
     ],

@@ -56,6 +56,9 @@ class ExtractedQuote:
     speaker_title: str | None
     speaker_affiliation: str | None
     repeat_of: int | None
+    # "person" or "organisation" as this document shows the speaker (None without one): the
+    # extractor knows an organisation from its context, a name list alone does not
+    speaker_kind: str | None = None
 
 
 _CLAUSE_OPENERS = set(":,;—–-([")
@@ -80,14 +83,16 @@ def _merge_split_quotes(
     # (quotes, attribution found between them, index of the first quote)
     groups: list[tuple[list[RawQuote], Attribution | None, int]] = []
     index = 0
-    while index < len(quotes):
+    count = len(quotes)
+    while index < count:
         group = [quotes[index]]
         gap_attribution: Attribution | None = None
-        while index + 1 < len(quotes):
-            current, following = group[-1], quotes[index + 1]
-            if current.close_mark is None or len(current.spans) > 1 or len(following.spans) > 1:
-                break
+        while index + 1 < count:
+            # the cheapest test first: most quotes are the last of their paragraph
             if open_paras[index] != open_paras[index + 1]:
+                break
+            current, following = quotes[index], quotes[index + 1]  # current is group[-1]
+            if current.close_mark is None or len(current.spans) > 1 or len(following.spans) > 1:
                 break
             gap_start, gap_end = current.close_mark + 1, following.open_mark
             if gap_end - gap_start > _SPLIT_GAP_LIMIT:
@@ -140,6 +145,9 @@ def _clause_start(doc: Document, open_mark: int, sent_start: int | None = None) 
         sent_start = doc.sentence_bounds(open_mark)[0]
     if open_mark - sent_start <= 1:
         return True
+    last = doc.masked[open_mark - 1]
+    if last not in " \t*_" and not last.isspace():  # the common case, without slicing
+        return last in _CLAUSE_OPENERS
     prefix = doc.masked[max(sent_start, open_mark - 40) : open_mark].rstrip(" \t*_")
     if not prefix.strip():
         return True
@@ -188,24 +196,36 @@ def _extract(text: str) -> list[ExtractedQuote]:
     para_starts = doc.para_starts
     open_paras = [bisect_right(para_starts, q.open_mark) - 1 for q in raw_quotes]
     groups = _merge_split_quotes(doc, attributor, raw_quotes, open_paras)
-    result_paras: list[int] = []
-    results: list[tuple] = []
+    # wordings first: repeats depend only on them, so each quote is built once, complete
+    group_spans: list[list[tuple[int, int]]] = []
+    wordings: list[str] = []
+    for group, _, _ in groups:
+        spans = group[0].spans if len(group) == 1 else [s for quote in group for s in quote.spans]
+        group_spans.append(spans)
+        if len(spans) == 1:
+            wordings.append(text[spans[0][0] : spans[0][1]])
+        else:
+            wordings.append(" ".join([text[s:e] for s, e in spans]))
+    repeats = find_repeats(
+        text,
+        doc.paras,
+        [(spans[0][0], wording) for spans, wording in zip(group_spans, wordings, strict=True)],
+        [open_paras[first_index] for _, _, first_index in groups],
+    )
+    results: list[ExtractedQuote] = []
     last_attributed_para: dict[int, tuple[int | None, str | None]] = {}
     last_quote_in_para: dict[int, int | None] = {}
-    paragraph_facts: dict[int, tuple[bool, bool]] = {}  # index -> (quote only, heading)
+    headings: dict[int, bool] = {}  # paragraph index -> is_heading
+    quote_only_paras: dict[int, bool] = {}  # paragraph index -> only_quote_paragraph, as needed
     best_names: dict[int, str] = {}
     sentence_starts = doc.sentence_starts
     sentence_count = len(sentence_starts)
-    for group, gap_attribution, first_index in groups:
+    for (group, gap_attribution, first_index), spans, wording, repeat_of in zip(
+        groups, group_spans, wordings, repeats, strict=True
+    ):
         first, last = group[0], group[-1]
-        spans = [span for quote in group for span in quote.spans]
-        if len(spans) == 1:
-            wording = text[spans[0][0] : spans[0][1]]
-        else:
-            wording = " ".join([text[s:e] for s, e in spans])
-        close_end = _close_end(last)
+        close_end = last.close_mark + 1 if last.close_mark is not None else spans[-1][1]
         para_index = open_paras[first_index]
-        result_paras.append(para_index)
         last_para = (
             para_index
             if last is first and len(first.spans) == 1
@@ -225,48 +245,56 @@ def _extract(text: str) -> list[ExtractedQuote]:
         )
         clause_start = _clause_start(doc, first.open_mark, sent_start)
         woven = not clause_start
-        facts = paragraph_facts.get(para_index)
-        if facts is None:
-            facts = paragraph_facts[para_index] = (
-                only_quote_paragraph(doc, lo, hi),
-                is_heading(text, lo, hi, first=para_index == 0 and _blank_after(text, hi)),
+        heading = headings.get(para_index)
+        if heading is None:
+            heading = headings[para_index] = is_heading(
+                text, lo, hi, first=para_index == 0 and _blank_after(text, hi)
             )
-        quote_only, heading = facts
         attribution = gap_attribution
         if attribution is None and clause_start and last.close_mark is not None:
             attribution = attributor.right(close_end, sent_end)
         if attribution is None:
             attribution = attributor.left(sent_start, first.open_mark, woven)
-        if attribution is None and not woven and len(group) == 1 and first.close_mark:
-            attribution = attributor.right(_close_end(first), sent_end)
-        if attribution is None:
-            attribution = attributor.sentence_according(sent_start, sent_end)
-        if attribution is None and quote_only:
-            attribution = attributor.dash_line(last_para)
-        if attribution is None and not (
-            _looks_like_title(wording)
-            and _NAMING_CONTEXT.search(doc.masked, max(0, first.open_mark - 30), first.open_mark)
-        ):
-            attribution = attributor.sentence_cue(sent_start, first.open_mark, close_end, sent_end)
         continuation = False
-        if attribution is None and quote_only and para_index > 0:
-            attribution = _previous_paragraph_cue(doc, attributor, para_index)
+        if attribution is None:  # the fallbacks, in order of preference
+            if not woven and len(group) == 1 and first.close_mark:
+                attribution = attributor.right(_close_end(first), sent_end)
             if attribution is None:
-                previous = last_attributed_para.get(para_index - 1)
-                if previous is not None:
-                    attribution = Attribution(previous[0], None, None, 0.6)
+                attribution = attributor.sentence_according(sent_start, sent_end)
+            quote_only = False  # only looked up for a quote still without attribution
+            if attribution is None:
+                quote_only = quote_only_paras.get(para_index)
+                if quote_only is None:
+                    quote_only = quote_only_paras[para_index] = only_quote_paragraph(doc, lo, hi)
+            if attribution is None and quote_only:
+                attribution = attributor.dash_line(last_para)
+            if attribution is None and not (
+                _looks_like_title(wording)
+                and _NAMING_CONTEXT.search(
+                    doc.masked, max(0, first.open_mark - 30), first.open_mark
+                )
+            ):
+                attribution = attributor.sentence_cue(
+                    sent_start, first.open_mark, close_end, sent_end
+                )
+            if attribution is None and quote_only and para_index > 0:
+                attribution = _previous_paragraph_cue(doc, attributor, para_index)
+                if attribution is None:
+                    previous = last_attributed_para.get(para_index - 1)
+                    if previous is not None:
+                        attribution = Attribution(previous[0], None, None, 0.6)
+                        continuation = True
+                    elif not heading:
+                        attribution = _lead_in_paragraph(doc, attributor, para_index)
+            if attribution is None and not woven and para_index in last_quote_in_para:
+                previous_entity = last_quote_in_para[para_index]
+                if previous_entity is not None:
+                    attribution = Attribution(previous_entity, None, None, 0.55)
                     continuation = True
-                elif not heading:
-                    attribution = _lead_in_paragraph(doc, attributor, para_index)
-        if attribution is None and not woven and para_index in last_quote_in_para:
-            previous_entity = last_quote_in_para[para_index]
-            if previous_entity is not None:
-                attribution = Attribution(previous_entity, None, None, 0.55)
-                continuation = True
-        if attribution is None and not woven:
-            attribution = attributor.previous_sentence(sent_start, lo)
-        if attribution is None and heading:
-            attribution = attributor.headline_speaker(lo, first.open_mark)
+            if attribution is None and not woven:
+                attribution = attributor.previous_sentence(sent_start, lo)
+            if attribution is None and heading:
+                attribution = attributor.headline_speaker(lo, first.open_mark)
         attributed = attribution is not None and (
             attribution.attributed_as is not None or continuation
         )
@@ -296,7 +324,7 @@ def _extract(text: str) -> list[ExtractedQuote]:
         sentence_lo = max(sent_start, first.open_mark - _SENTENCE_CONTEXT)
         sentence_hi = min(sent_end, close_end + _SENTENCE_CONTEXT)
         results.append(
-            (
+            ExtractedQuote(
                 wording,
                 tuple(spans),
                 kind,
@@ -307,10 +335,11 @@ def _extract(text: str) -> list[ExtractedQuote]:
                 text[sentence_lo:sentence_hi].strip(),
                 entity.title if entity else None,
                 entity.affiliation if entity else None,
+                repeat_of,
+                None if entity is None else "person" if entity.is_person else "organisation",
             )
         )
-    repeats = find_repeats(text, doc.paras, [(r[1][0][0], r[0]) for r in results], result_paras)
-    return [ExtractedQuote(*r, rep) for r, rep in zip(results, repeats, strict=True)]
+    return results
 
 
 _ROUNDED: dict[float, float] = {}

@@ -11,12 +11,14 @@ import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import mul
 
 from provenance.extraction import lexicon as lx
 from provenance.extraction.names import (
     TITLE_HEADS,
     SpeakerName,
     gender_of,
+    is_given_name,
     normalise_name,
     parse_speaker,
     same_person,
@@ -154,10 +156,18 @@ class Entity:
     title: str | None = None
     affiliation: str | None = None
     gender: str | None = None
+    spoke: bool = False  # seen in a speaker slot: evidence of a person beyond the name
 
     @property
     def best_name(self) -> str:
         return max(self.names, key=lambda n: (len(normalise_name(n).split()), len(n)))
+
+
+def _is_site(entity: Entity) -> bool:
+    """A place, building or event ("Corran Plaza"), which nobody quotes as a speaker."""
+    return any(
+        name.rsplit(None, 1)[-1].casefold() in lx.SITE_HEADS for name in entity.names if name
+    )
 
 
 @dataclass(slots=True)
@@ -168,6 +178,9 @@ class Mention:
     kind: str  # "name", "title", "pronoun"
     entity: int | None = None
     sentence_first: bool = False
+    slot: bool = False  # a speech cue follows: "Roos said", "Quint, in a grey suit, said"
+    eligible: bool = False  # could be a clause subject: not after a preposition, verb or "the"
+    subject: bool = False  # the first eligible person of its sentence
 
 
 @dataclass(slots=True)
@@ -195,6 +208,7 @@ class Document:
     entities: list[Entity] = field(default_factory=list)
     token_index: dict[str, set[int]] = field(default_factory=dict)
     last_mention: dict[int, int] = field(default_factory=dict)
+    mention_counts: dict[int, int] = field(default_factory=dict)
 
     def paragraph_of(self, pos: int) -> int:
         return max(0, bisect.bisect_right(self.para_starts, pos) - 1)
@@ -224,12 +238,10 @@ def mask_quotes(text: str, quotes: list[RawQuote]) -> str:
         for start, end in quote.spans:
             if start < cursor:
                 continue
-            pieces.append(text[cursor:start])
-            keep_last = end > start and text[end - 1] in ".!?,;:"
-            body_end = end - 1 if keep_last else end
-            pieces.append(MASK * (body_end - start))
-            if keep_last:
-                pieces.append(text[end - 1])
+            if end > start and text[end - 1] in ".!?,;:":
+                pieces += (text[cursor:start], MASK * (end - 1 - start), text[end - 1])
+            else:
+                pieces += (text[cursor:start], MASK * (end - start))
             cursor = end
     pieces.append(text[cursor:])
     return "".join(pieces)
@@ -259,6 +271,9 @@ def _sentence_starts(masked: str, paras: list[tuple[int, int]]) -> list[int]:
                 if lo != starts[-1]:
                     starts.append(lo)
             next_para_start = paras[next_para][0] if next_para < para_count else len(masked) + 1
+        nxt = match.end()
+        if not lo < nxt < hi or nxt == starts[-1]:
+            continue  # no start to add (the stop ends its line): the tests below cannot matter
         mark = masked[stop]
         if (
             mark == "."
@@ -273,7 +288,6 @@ def _sentence_starts(masked: str, paras: list[tuple[int, int]]) -> list[int]:
                 token = word.group(1).rstrip(".").casefold()
                 if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
                     continue
-        nxt = match.end()
         if (
             mark in "?!"
             and masked[nxt - 1 : nxt].isspace()
@@ -281,8 +295,7 @@ def _sentence_starts(masked: str, paras: list[tuple[int, int]]) -> list[int]:
             and _ATTRIBUTION_AHEAD.match(masked, nxt, hi)
         ):
             continue  # “Why now?” Trump asked. — the attribution belongs to the quote's sentence
-        if lo < nxt < hi and nxt != starts[-1]:
-            starts.append(nxt)
+        starts.append(nxt)
     for lo, _ in paras[next_para:]:
         if lo != starts[-1]:
             starts.append(lo)
@@ -310,9 +323,12 @@ def _looks_like_person(parsed_title: str | None, bare: str) -> bool | None:
     tokens = [t.strip(".’'").casefold() for t in bare.split()]
     if not tokens:
         return None
-    # "Bill" opening a longer name is the given name (Bill Clinton), not legislation
-    rest = tokens[1:] if tokens[0] in _GIVEN_NAME_WORDS and len(tokens) > 1 else tokens
-    if any(t in lx.NON_PERSON_WORDS for t in rest):
+    if tokens[-1] in lx.NON_PERSON_HEADS:
+        return False
+    # a known given name opening a longer name makes the rest a family name, whatever else it
+    # means: "Bill Clinton" (not legislation), "Owen Court", "Nadia Israel"
+    given = len(tokens) > 1 and (tokens[0] in _GIVEN_NAME_WORDS or is_given_name(tokens[0]))
+    if not given and any(t in lx.NON_PERSON_WORDS for t in tokens):
         return False
     if any(t in lx.CAPITALISED_STOPWORDS for t in tokens):
         return None
@@ -380,6 +396,9 @@ class Resolver:
         self._title_holders: dict[str, set[int]] = {}  # title word -> entities with that title
         self._cached_by_token: dict[str, list[str]] = {}
         self._cached_by_entity: dict[int, list[str]] = {}
+        self._chained: dict[int, int | None] = {}  # pronoun start -> its antecedent
+        self._resolved: dict[tuple, int | None] = {}
+        self._after_cue: dict[int, bool] = {}  # mention start -> _cue_adjacent
 
     def _same_entities(self, bare: str) -> list[int]:
         cached = self._same_cache.get(bare)
@@ -412,7 +431,9 @@ class Resolver:
             self._same_cache.pop(bare, None)
 
     def _find_entity(self, bare: str, is_person: bool | None, pos: int) -> int | None:
-        found = self._same_entities(bare)
+        found = self._same_cache.get(bare)
+        if found is None:
+            found = self._same_entities(bare)
         if not found:
             return None
         entities = self.doc.entities
@@ -540,68 +561,191 @@ class Resolver:
             and doc.masked[mention.end : mention.end + 1] in (".", "")
         )
 
-    def resolve_pronoun(self, pronoun: str, pos: int, recent_speakers: list[int]) -> int | None:
-        """Antecedent of a speaker pronoun ("…,” he said): a recent person of matching gender,
-        preferring the latest speaker, sentence subjects, and people with clear person evidence
-        (a title, a known given name) over bare capitalised words."""
-        doc = self.doc
+    def resolve_pronoun(
+        self, pronoun: str, pos: int, recent_speakers: list[int], depth: int = 0
+    ) -> int | None:
+        """Antecedent of a speaker pronoun ("…,” he said): the compatible recent entity (person
+        of a matching gender for he/she) with the best score under _PERSON_WEIGHTS or
+        _GROUP_WEIGHTS (see there)."""
         word = pronoun.casefold()
-        want_person = word in ("he", "she")
-        limit = bisect.bisect_left(doc.mention_starts, pos)
-        last_speaker = recent_speakers[-1] if recent_speakers else None
-        earlier_speakers = set(recent_speakers[-4:])
-        para_start = doc.para_starts[max(0, bisect.bisect_right(doc.para_starts, pos) - 1)]
+        key = (word, pos, tuple(recent_speakers[-4:]), depth)
+        if key in self._resolved:
+            return self._resolved[key]
+        weights = _PERSON_WEIGHTS if word in ("he", "she") else _GROUP_WEIGHTS
         best: tuple[float, int] | None = None
-        seen: set[int] = set()
-        rank = 0
-        subjects_seen = 0
-        entities = doc.entities
-        masked = doc.masked
-        for mention in reversed(doc.mentions[max(0, limit - 59) : limit]):
-            entity_index = mention.entity
-            if entity_index is None or entity_index in seen or mention.kind == "pronoun":
-                continue
-            if mention.end > pos:
-                continue
-            seen.add(entity_index)
-            entity = entities[entity_index]
-            if want_person != entity.is_person:
-                continue
-            gender = entity.gender
-            if (word == "he" and gender == "f") or (word == "she" and gender == "m"):
-                continue
-            distance = pos - mention.end
-            if distance > 3000:
-                break
-            score = -0.5 * rank
-            if entity_index == last_speaker:
-                score += 1.0
-            elif entity_index in earlier_speakers:
-                score += 0.5
-            if mention.sentence_first:
-                # the latest sentence subject is the usual antecedent of "…,” he said"
-                score += 1.5 if subjects_seen == 0 else 0.5
-                subjects_seen += 1
-            if mention.start >= para_start:
-                score += 0.3
-            if want_person and self._cue_adjacent(mention):
-                # "…, noted NBC’s Dante Chinni. ⏎ “Q,” he wrote": a person just reported as
-                # speaking is a likely antecedent too
-                score += 0.8
-            if want_person and gender is None:
-                score -= 0.4
-                if entity.title is None:
-                    score -= 0.4
-            if masked[mention.end : mention.end + 2] in ("'s", "’s"):
-                score -= 0.5
-            if distance > 1500:
-                score -= 2
+        for entity_index, features in self.pronoun_candidates(word, pos, recent_speakers, depth):
+            score = sum(map(mul, weights, features))
             if best is None or score > best[0]:
                 best = (score, entity_index)
-            rank += 1
-            if rank >= 8:
+        result = self._resolved[key] = best[1] if best else None
+        self._chained.setdefault(pos, result)
+        return result
+
+    def pronoun_candidates(
+        self, word: str, pos: int, recent_speakers: list[int], depth: int = 0
+    ) -> list[tuple[int, tuple[float, ...]]]:
+        """The (at most eight) entities a pronoun at pos can refer to, latest first, each with
+        the salience features _PERSON_WEIGHTS describes (none when there is only one)."""
+        doc = self.doc
+        want_person = word in ("he", "she")
+        limit = bisect.bisect_left(doc.mention_starts, pos)
+        entities = doc.entities
+        sentence_starts = doc.sentence_starts
+        here = sentence = bisect.bisect_right(sentence_starts, pos) - 1
+        # the latest mention of each compatible entity (mention, sentences back, via a pronoun),
+        # in order, and the leftmost eligible compatible mention of each sentence (its likely
+        # subject)
+        latest: dict[int, tuple[Mention, int, bool]] = {}
+        leftmost: dict[int, int] = {}
+        compatible: dict[int, bool] = {}
+        for mention in reversed(doc.mentions[max(0, limit - 40) : limit]):
+            chained = mention.kind == "pronoun"
+            if chained:
+                # "He had argued with Weiss … ⏎ “Q,” he said": an earlier subject pronoun of the
+                # same form carries its own antecedent forward (one step, memoised)
+                if depth or not mention.subject or mention.text.casefold() != word:
+                    continue
+                entity_index = self._chained.get(mention.start, -1)
+                if entity_index == -1:
+                    entity_index = self._chained[mention.start] = self.resolve_pronoun(
+                        word, mention.start, recent_speakers, depth=1
+                    )
+            else:
+                entity_index = mention.entity
+                if entity_index is None or (entity_index in latest and not mention.eligible):
+                    continue
+            if entity_index is None or mention.end > pos:
+                continue
+            ok = compatible.get(entity_index)
+            if ok is None:
+                entity = entities[entity_index]
+                gender = entity.gender
+                ok = compatible[entity_index] = (
+                    want_person == entity.is_person
+                    and not ((word == "he" and gender == "f") or (word == "she" and gender == "m"))
+                    and (want_person or not _is_site(entity))
+                )
+            if not ok:
+                continue
+            if pos - mention.end > 3000:
                 break
-        return best[1] if best else None
+            first = entity_index not in latest
+            if first and len(latest) >= 8:
+                break
+            if not first and not mention.eligible:
+                continue
+            if sentence_starts[sentence] > mention.start:
+                sentence = bisect.bisect_right(sentence_starts, mention.start) - 1
+            if first and here - sentence > 4 and len(latest) >= 3:
+                break  # enough nearer candidates: one this far back never outranks them
+            if first:
+                latest[entity_index] = (mention, here - sentence, chained)
+            if mention.eligible:
+                leftmost[here - sentence] = entity_index
+        if len(latest) < 2:
+            return [(entity_index, ()) for entity_index in latest]  # nothing to weigh
+        nearest = leftmost.get(min(leftmost, default=-1))
+        last_speaker = recent_speakers[-1] if recent_speakers else None
+        earlier_speakers = set(recent_speakers[-4:])
+        para_index = max(0, bisect.bisect_right(doc.para_starts, pos) - 1)
+        para_start = doc.para_starts[para_index]
+        prev_para_start = doc.para_starts[para_index - 1] if para_index else para_start
+        masked = doc.masked
+        counts = doc.mention_counts
+        result = []
+        subjects_seen = 0
+        recent_leftmost = {leftmost.get(0), leftmost.get(1), leftmost.get(2)}
+        after_cue = self._after_cue
+        for rank, (entity_index, (mention, back, chained)) in enumerate(latest.items()):
+            entity = entities[entity_index]
+            unknown = want_person and entity.gender is None
+            result.append(
+                (
+                    entity_index,
+                    (
+                        rank,
+                        entity_index == last_speaker,
+                        entity_index != last_speaker and entity_index in earlier_speakers,
+                        mention.subject and subjects_seen == 0,
+                        mention.subject and subjects_seen > 0,
+                        mention.slot and subjects_seen == 0,
+                        mention.slot,
+                        mention.start >= para_start,
+                        want_person
+                        and (
+                            after_cue[mention.start]
+                            if mention.start in after_cue
+                            else after_cue.setdefault(mention.start, self._cue_adjacent(mention))
+                        ),
+                        unknown,
+                        unknown and entity.title is None and not entity.spoke,
+                        masked[mention.end : mention.end + 2] in ("'s", "’s"),
+                        pos - mention.end > 1500,
+                        back == 0,
+                        min(counts.get(entity_index, 1), 8) ** 0.5,
+                        prev_para_start <= mention.start < para_start,
+                        not mention.eligible,
+                        entity.title is not None,
+                        chained,
+                        mention.sentence_first,
+                        back == 1,
+                        back == 2,
+                        nearest == entity_index,
+                        entity_index in recent_leftmost,
+                    ),
+                )
+            )
+            if mention.subject or mention.slot:
+                subjects_seen += 1
+        return result
+
+
+# Weights of pronoun_candidates' features for he/she, fitted as a conditional logit (L2 0.01)
+# on the he/she sources of PolNeAR train whose CoreNLP antecedent is among the candidates;
+# the gold is noisy, so they are a smoothed fit, not hand-picked rules. In feature order:
+_PERSON_WEIGHTS = (
+    -0.30,  # rank among candidates (0 = latest)
+    -0.19,  # speaker of the previous quote
+    -0.23,  # speaker of one of the four quotes before
+    0.07,  # latest clause subject
+    -0.13,  # an earlier clause subject
+    0.26,  # latest name in a speaker slot ("Roos said")
+    -0.14,  # in a speaker slot
+    0.70,  # in the pronoun's paragraph
+    0.11,  # just named after a cue ("…, noted Dante Chinni.")
+    -0.36,  # gender unknown
+    -0.31,  # ... and no title, no speaker slot: maybe not a person at all
+    0.23,  # possessive ("Weiss's")
+    -0.85,  # more than 1500 characters back
+    0.22,  # in the pronoun's sentence
+    -0.18,  # sqrt of mentions so far (capped at 8)
+    0.38,  # in the previous paragraph
+    0.02,  # after a preposition, object verb or article
+    -0.04,  # has a title
+    -0.22,  # reached through an earlier subject pronoun
+    0.64,  # first mention of its sentence
+    0.71,  # in the previous sentence
+    0.17,  # two sentences back
+    0.36,  # leftmost eligible mention of the nearest sentence that has one
+    0.83,  # leftmost eligible mention of one of the last three sentences
+)
+# it/they (organisations, places): the earlier hand weights, the fit has too few cases
+_GROUP_WEIGHTS = (-0.5, 1.0, 0.5, 1.5, 0.5, 0, 0, 0.3, 0, 0, 0, -0.5, -2) + (0,) * 11
+
+
+_AS_LABEL = re.compile(r"(?<![\w’'])as\s*$")
+# Words that make the next name an object, not a clause subject (up to two words may come
+# between: "with the Florida Education Association", "told reporters Smith")
+_OBJECT_WORDS = frozenset(
+    [
+        *("by", "to", "with", "of", "for", "against", "about", "at", "from", "on", "and"),
+        *("told", "asked", "called", "attacked", "criticized", "praised", "thanked"),
+        *("endorsed", "met", "defeated", "beat"),
+    ]
+)
+_OPENERS = "([\"“‘'—–-"
+_CLAUSE_PUNCT = frozenset(',;:!?)]"”')
+_DETERMINERS = frozenset(["the", "The", "a", "A", "an", "An"])
 
 
 def build_document(
@@ -620,20 +764,21 @@ def build_document(
     lowered = masked.lower()
     doc.cue_starts, doc.cue_ends = lx.cue_spans(masked, lowered)
     resolver = Resolver(doc)
+    # most capitalised runs ("The", "He") are no name at all: register_name would drop them
     raw: list[tuple[int, int, str, str]] = [
-        (*match.span(), match.group(), "name") for match in lx.name_sequences(masked)
+        (*match.span(), name, "name")
+        for match in lx.name_sequences(masked)
+        if _analyse_name(name := match.group()) is not None
     ]
     raw.extend((s, e, masked[s:e], "title") for s, e in lx.title_phrases(masked))
     raw.extend((s, e, masked[s:e], "pronoun") for s, e in lx.pronoun_spans(masked, lowered))
     raw.sort()
     sentence_starts = doc.sentence_starts
     # Title-case lines (headlines, section heads) make every word look like a name
-    # ("Ted Cruz Refuses To Disavow"): no names are taken from them.
-    title_lines = [
-        (lo, hi)
-        for index, (lo, hi) in enumerate(paras)
-        if _title_case_line(masked, lo, hi, first=index == 0 and masked[hi : hi + 2] == "\n\n")
-    ]
+    # ("Ted Cruz Refuses To Disavow"): no names are taken from them. Only lines with a name
+    # candidate are tested, as names come up.
+    title_case: dict[int, bool] = {}  # paragraph index -> _title_case_line
+    para_starts = doc.para_starts
     last_end = -1
     mentions = doc.mentions
     mention_starts = doc.mention_starts
@@ -646,12 +791,15 @@ def build_document(
         if start < last_end:
             continue
         if kind == "name":
-            if (
-                title_lines
-                and masked[end : end + 1] != ":"  # "Graham: Trump’s ‘Hateful Rhetoric’"
-                and _inside(title_lines, start)
-            ):
-                continue
+            if masked[end : end + 1] != ":":  # "Graham: Trump’s ‘Hateful Rhetoric’" counts
+                para = bisect_right(para_starts, start) - 1
+                heading = title_case.get(para)
+                if heading is None:
+                    lo, hi = paras[para]
+                    first_line = para == 0 and masked[hi : hi + 2] == "\n\n"
+                    heading = title_case[para] = _title_case_line(masked, lo, hi, first_line)
+                if heading:
+                    continue
             mention = register_name(mention_text, start, end)
             if mention is None:
                 continue
@@ -664,8 +812,10 @@ def build_document(
             sentence_index = bisect_right(sentence_starts, start) - 1
         sent_start = sentence_starts[sentence_index]
         first = True
-        for previous in mentions[-3:]:
-            if previous.start >= sent_start and previous.kind != "pronoun":
+        for previous in reversed(mentions[-3:]):
+            if previous.start < sent_start:
+                break  # and so do the ones before it
+            if previous.kind != "pronoun":
                 first = False
                 break
         if not first and kind == "name" and mentions[-1].sentence_first:
@@ -678,12 +828,22 @@ def build_document(
                 first = True
         mention.sentence_first = first
         entity_index = mention.entity
+        if (
+            kind == "name"
+            and entity_index is not None
+            and doc.entities[entity_index].is_person
+            and _cue_at(doc, mention.end)
+        ):
+            mention.slot = True
+            doc.entities[entity_index].spoke = True
         if kind == "title":
             entity_index = mention.entity = resolver.resolve_title(mention_text, start)
+        _mark_subject(doc, mention, sent_start)
         mentions.append(mention)
         mention_starts.append(mention_start)
         if entity_index is not None:
             last_mention[entity_index] = mention_start
+            doc.mention_counts[entity_index] = doc.mention_counts.get(entity_index, 0) + 1
             if kind == "name":
                 # appositives need a comma right after the name ("Smith, chief strategist at
                 # CLSA,") or right before it ("CLSA's chief strategist, Smith"): test that
@@ -699,7 +859,123 @@ def build_document(
                 ):
                     resolver.add_appositive(mention)
         last_end = end
+    _genders_from_pronouns(doc)
     return doc
+
+
+def _genders_from_pronouns(doc: Document) -> None:
+    """A person of unknown gender who is the subject of a sentence and is followed, before any
+    other person, by "he" or "she" in that sentence or the next takes that pronoun's gender
+    ("Quint said little, only that he understood the charges")."""
+    mentions = doc.mentions
+    entities = doc.entities
+    sentence_starts = doc.sentence_starts
+    for index, mention in enumerate(mentions):
+        if not mention.subject or mention.entity is None:
+            continue
+        entity = entities[mention.entity]
+        if entity.gender is not None or not entity.is_person:
+            continue
+        limit = bisect.bisect_right(sentence_starts, mention.start) + 1
+        limit = sentence_starts[limit] if limit < len(sentence_starts) else len(doc.text)
+        for following in mentions[index + 1 : index + 4]:
+            if following.start >= limit:
+                break
+            if following.kind == "pronoun":
+                word = following.text.casefold()
+                if word in ("he", "she"):
+                    entity.gender = "m" if word == "he" else "f"
+                    break
+                continue
+            if following.entity is None or entities[following.entity].is_person:
+                break
+
+
+# Words between a modifier name and the person it qualifies: "Weiss adviser Cal Rennick",
+# "Labour front-runner Ines Varga", "Weiss’s wife, Mira"
+_MODIFIER_ROLE_WORDS = TITLE_HEADS | frozenset(
+    [
+        "front-runner",
+        "frontrunner",
+        "hopeful",
+        "challenger",
+        "contender",
+        "incumbent",
+        "ally",
+        "supporter",
+        "critic",
+        "opponent",
+        "colleague",
+        "friend",
+        "wife",
+        "husband",
+        "son",
+        "daughter",
+        "brother",
+        "mother",
+        "consultant",
+        "pollster",
+        "operative",
+        "activist",
+        "commentator",
+        "host",
+        "donor",
+        "delegate",
+        "member",
+        "veteran",
+        "mate",
+    ]
+)
+_MODIFIER_GAP = re.compile(r"(?:['’]s)?,?\s+(?:[a-z][\w\-]*\s+){1,3},?\s*")
+
+
+def _mark_subject(doc: Document, mention: Mention, sent_start: int) -> None:
+    """Whether a mention is the subject of its clause, for pronoun antecedents: the first
+    person of the sentence not introduced by a preposition, an object verb or an article ("with
+    Harbour Radio", "the Weiss meeting"), nor a possessive; a modifier before a role ("Weiss
+    adviser Cal Rennick") gives the subject to the name after the role."""
+    masked = doc.masked
+    start = mention.start
+    eligible = masked[mention.end : mention.end + 2] not in ("'s", "’s")
+    if eligible and start > sent_start and masked[start - 1].isspace():
+        # the (up to three) words before it: "with [the] Harbour Radio", "the Weiss meeting"
+        words = masked[max(sent_start, start - 40) : start].split()[-3:]
+        for word in reversed(words):
+            if word.lstrip(_OPENERS).casefold() in _OBJECT_WORDS:
+                eligible = False
+                break
+            if word[-1] in _CLAUSE_PUNCT:
+                break
+        if (
+            eligible
+            and words
+            and words[-1] in _DETERMINERS
+            and mention.kind == "name"
+            and mention.entity is not None
+            and doc.entities[mention.entity].is_person
+            and mention.text.split(" ", 1)[0].strip(".").casefold() not in TITLE_HEADS
+        ):
+            eligible = False
+    mention.eligible = eligible
+    if not eligible:
+        return
+    entities = doc.entities
+    for previous in reversed(doc.mentions[-4:]):
+        if previous.start < sent_start:
+            break
+        if not previous.eligible:
+            continue
+        if previous.entity is not None and not entities[previous.entity].is_person:
+            continue
+        if previous.kind != "pronoun" and previous is doc.mentions[-1]:
+            gap = masked[previous.end : start]
+            if _MODIFIER_GAP.fullmatch(gap) and any(
+                w.strip(".,").casefold() in _MODIFIER_ROLE_WORDS for w in gap.split()
+            ):
+                previous.subject = previous.eligible = False
+                break
+        return
+    mention.subject = True
 
 
 _LONG_WORD = re.compile(r"[^\W\d_][\w’'\-]{3,}")
@@ -710,20 +986,17 @@ def _title_case_line(masked: str, lo: int, hi: int, first: bool = False) -> bool
     except on the first line of a document followed by a blank line (a headline)."""
     if hi - lo > 300:
         return False
-    if not first and (
-        masked[hi - 1] in _TERMINALS or masked[lo:hi].rstrip().rstrip(_CLOSERS)[-1:] in _TERMINALS
-    ):
-        return False
+    if not first:
+        tail = masked[hi - 1]
+        if tail in _CLOSERS or tail.isspace():  # else the line's last character decides
+            tail = masked[lo:hi].rstrip().rstrip(_CLOSERS)[-1:]
+        if tail in _TERMINALS:
+            return False
     words = _LONG_WORD.findall(masked, lo, hi)
     if len(words) < 4:
         return False
     capitalised = sum(1 for w in words if w[0].isupper())
     return capitalised >= 0.8 * len(words)
-
-
-def _inside(ranges: list[tuple[int, int]], pos: int) -> bool:
-    index = bisect.bisect_right(ranges, (pos, float("inf"))) - 1
-    return index >= 0 and ranges[index][0] <= pos < ranges[index][1]
 
 
 def _line_initial_colon(doc: Document, start: int, end: int) -> bool:
@@ -737,13 +1010,13 @@ def _line_initial_colon(doc: Document, start: int, end: int) -> bool:
 def _cue_at(doc: Document, end: int) -> bool:
     """A cue verb right after a name (optionally past 's, an appositive, an adverb)."""
     limit = end + 60
-    prefix = _SLOT_PREFIX_RE.match(doc.masked, end, limit)
-    index = bisect.bisect_left(doc.cue_starts, prefix.end())
-    return (
-        index < len(doc.cue_starts)
-        and doc.cue_starts[index] == prefix.end()
-        and doc.cue_ends[index] <= limit
-    )
+    cue_starts = doc.cue_starts
+    index = bisect.bisect_left(cue_starts, end)
+    if index == len(cue_starts) or cue_starts[index] >= limit:
+        return False  # no cue in reach: no need to match the prefix
+    slot = _SLOT_PREFIX_RE.match(doc.masked, end, limit).end()
+    index = bisect.bisect_left(cue_starts, slot, index)
+    return index < len(cue_starts) and cue_starts[index] == slot and doc.cue_ends[index] <= limit
 
 
 _RIGHT_ATTRIBUTION = re.compile(
@@ -767,7 +1040,11 @@ class Attributor:
     def mention_in(self, start: int, end: int) -> list[Mention]:
         lo = bisect.bisect_left(self.doc.mention_starts, start)
         hi = bisect.bisect_left(self.doc.mention_starts, end)
-        return [m for m in self.doc.mentions[lo:hi] if m.end <= end]
+        found = self.doc.mentions[lo:hi]
+        # mentions never overlap, so their ends are sorted too: only a tail can reach past end
+        while found and found[-1].end > end:
+            found.pop()
+        return found
 
     def first_mention_after(self, pos: int, end: int) -> Mention | None:
         """First mention after pos, allowing a role ("said union leader Mateo Ruiz"); when a role
@@ -824,6 +1101,8 @@ class Attributor:
         """“Q,” said X  /  “Q,” X said  /  “Q,” X, chief strategist at Y, said"""
         window_end = min(sent_end, close_end + _WINDOW_RIGHT)
         segment = self.doc.masked[close_end:window_end]
+        if segment.isspace() or not segment:
+            return None  # a quote that ends its line: none of the patterns below can match
         dash = _DASH_ATTRIBUTION.match(segment)
         if dash:
             mentions = self.mention_in(close_end + dash.end(), window_end)
@@ -867,9 +1146,9 @@ class Attributor:
         # The last cue in the final 130 characters, unless a clause break or more than 110
         # characters separate it from the quote (then every earlier cue fails the same test).
         cue_index = None
-        cues = doc.cues_in(max(window_start, open_mark - 130), open_mark)
-        if cues:
-            last = cues[-1]
+        # the last of doc.cues_in(max(window_start, open_mark - 130), open_mark)
+        last = bisect.bisect_right(doc.cue_ends, open_mark) - 1
+        if last >= 0 and doc.cue_starts[last] >= max(window_start, open_mark - 130):
             tail = doc.masked[doc.cue_ends[last] : open_mark]
             if len(tail) <= 110 and not _CLAUSE_BREAK.search(tail):
                 cue_index = last
@@ -904,7 +1183,7 @@ class Attributor:
                 return self._from_mention(mention, cue, 0.9)
         before = self.mention_in(window_start, cue_start)
         participle = folded.endswith("ing")
-        subject = self._appositive_subject(before, cue_start)
+        subject = self._appositive_subject(before, cue_start) if len(before) > 1 else None
         if subject is not None:
             return self._from_mention(subject, cue, confidence)
         if not participle:
@@ -954,7 +1233,10 @@ class Attributor:
         for match in reversed(cues[-2:]):
             cue_start = match.start()
             subject = self._subject_before(window_start, cue_start)
-            if subject is not None:
+            if subject is not None and (
+                self._speaks(subject, match.group())
+                or not _AS_LABEL.search(masked, max(cue_start, open_mark - 4), open_mark)
+            ):
                 return self._subject_attribution(subject, match.group(), 0.5)
         if cues and cues[0].group().endswith("ing"):
             # an opening participial clause takes the subject of the main clause after it:
@@ -982,6 +1264,16 @@ class Attributor:
                 if mention is not None:
                     return self._from_mention(mention, match.group(), 0.5)
         return None
+
+    def _speaks(self, subject: Mention | str, cue: str) -> bool:
+        """Whether a term labelled "as “…”" is the subject's speech. A named subject speaks (a
+        person, or an organisation, which the data model keeps as a speaker); a generic noun
+        phrase with a stance verb only names a term ("The board promoted the plan as
+        “reciprocal”": a scare quote, not anyone's words), unless the verb is plain speech."""
+        if not isinstance(subject, str) or any(w[:1].isupper() for w in subject.split()[1:]):
+            return True
+        folded = _SPACE_RUN.sub(" ", cue).casefold()
+        return lx.CUE.fullmatch(folded) is not None and folded not in lx.WEAK_CUES
 
     def _subject_before(self, start: int, cue_start: int) -> Mention | str | None:
         """Subject of a cue: the nearest person (or pronoun) joined to it, possibly across an

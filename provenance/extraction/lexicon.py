@@ -244,7 +244,7 @@ def cue_spans(text: str, lowered: str | None = None) -> tuple[list[int], list[in
         starts.append(first.start())
         ends.append(first.end())
     for match in _CUE_AFTER.finditer(lowered):
-        start = match.start(1)
+        start, end = match.span(1)
         # is_verb_use, with its common case inlined: a lowercase cue after one space and a
         # lowercase letter (not a possessive s) needs only the determiner test
         if text[start - 1] == " " and start >= 2 and text[start].islower():
@@ -255,12 +255,16 @@ def cue_spans(text: str, lowered: str | None = None) -> tuple[list[int], list[in
                 if word.casefold() in _DETERMINERS:
                     continue
                 starts.append(start)
-                ends.append(match.end(1))
+                ends.append(end)
+                continue
+            if previous in ",;:":  # "Smith, a lawyer, said": no determiner, no possessive
+                starts.append(start)
+                ends.append(end)
                 continue
         if not is_verb_use(text, start):
             continue
         starts.append(start)
-        ends.append(match.end(1))
+        ends.append(end)
     return starts, ends
 
 
@@ -1032,4 +1036,89 @@ NON_PERSON_WORDS = (
     | MONTHS
     | {"may"}
 )
+# The last word of a site, building, event or document: never a person, and it does not
+# speak either ("Trump Tower", "Quicken Loans Arena", "Corran Plaza"), so no pronoun refers
+# to it as a speaker
+SITE_HEADS = frozenset(
+    [
+        "plaza",
+        "tower",
+        "towers",
+        "arena",
+        "stadium",
+        "coliseum",
+        "lake",
+        "river",
+        "park",
+        "square",
+        "hall",
+        "building",
+        "airport",
+        "station",
+        "bridge",
+        "avenue",
+        "road",
+        "boulevard",
+        "street",
+        "beach",
+        "springs",
+        "hill",
+        "valley",
+        "grounds",
+        "satellite",
+        "program",
+        "programme",
+        "project",
+        "standard",
+        "prize",
+        "award",
+        "awards",
+        "memorial",
+        "library",
+        "museum",
+        "theater",
+        "theatre",
+        "mosque",
+        "temple",
+        "cathedral",
+        "mall",
+        "resort",
+        "hotel",
+        "casino",
+        "convention",
+        "conference",
+        "summit",
+        "debate",
+        "primary",
+        "caucuses",
+        "amendment",
+        "constitution",
+    ]
+)
+# The last word of an organisation or outlet whose name could pass for a person's: "Islamic
+# State", "Bloomberg Politics", "Drudge Report", "Black Lives Matter"
+NON_PERSON_HEADS = SITE_HEADS | frozenset(
+    [
+        "state",
+        "embassy",
+        "politics",
+        "report",
+        "journalism",
+        "coalition",
+        "alliance",
+        "caucus",
+        "pac",
+        "league",
+        "academy",
+        "gazette",
+        "daily",
+        "weekly",
+        "online",
+        "club",
+        "initiative",
+        "movement",
+        "matter",
+    ]
+)
+
 TERMINAL = re.compile(r"[.!?…]['’\"”)\]]*$")

@@ -987,6 +987,11 @@ def same_person(a: str, b: str) -> Literal["same", "possible", "different"]:
     return "different"
 
 
+def is_given_name(token: str) -> bool:
+    """Whether a (casefolded) word is on the given-name lists."""
+    return token in MALE_GIVEN or token in FEMALE_GIVEN
+
+
 @lru_cache(maxsize=16384)
 def gender_of(name_as_written: str, title: str | None = None) -> Literal["m", "f"] | None:
     """Guess gender from honorifics, gendered role words or a small given-name list."""

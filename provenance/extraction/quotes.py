@@ -7,6 +7,7 @@ Every quote is confined to its paragraph unless the next paragraph reopens the s
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from operator import attrgetter
 
@@ -41,7 +42,7 @@ class RawQuote:
 
 
 def paragraphs(text: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in _PARAGRAPH.finditer(text)]
+    return [m.span() for m in _PARAGRAPH.finditer(text)]
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
@@ -96,12 +97,11 @@ def _scan_double(text: str, paras: list[tuple[int, int]]) -> list[RawQuote]:
     quotes: list[RawQuote] = []
     pending: RawQuote | None = None  # multi-paragraph quote awaiting continuation
     marks = [m.start() for m in _DOUBLE_MARK.finditer(text)]
-    mark_count = len(marks)
     next_mark = 0
     for index, (lo, hi) in enumerate(paras):
-        while next_mark < mark_count and marks[next_mark] < lo:
-            next_mark += 1
-        if next_mark == mark_count or marks[next_mark] >= hi:
+        first_in_para = bisect_left(marks, lo, next_mark)
+        next_mark = bisect_left(marks, hi, first_in_para)
+        if first_in_para == next_mark:
             if pending is not None:  # a paragraph without marks ends a multi-paragraph quote
                 quotes.append(pending)
                 pending = None
@@ -113,13 +113,28 @@ def _scan_double(text: str, paras: list[tuple[int, int]]) -> list[RawQuote]:
             if first_mark is None:
                 quotes.append(pending)
                 pending = None
-        while next_mark < mark_count and marks[next_mark] < hi:
-            pos = marks[next_mark]
-            next_mark += 1
+        for pos in marks[first_in_para:next_mark]:
             if pending is not None and pos == first_mark:
                 open_at = pos
                 continue
-            role = _double_role(text, pos, lo, hi, inside=open_at is not None)
+            # the common cases of _double_role inline: a curly opener outside a quote (not
+            # between spaces) opens one, a curly closer inside one closes it
+            mark = text[pos]
+            if (
+                mark == "“"
+                and open_at is None
+                and (
+                    pos == lo
+                    or pos + 1 >= hi
+                    or not (text[pos - 1] in _SPACE and text[pos + 1] in _SPACE)
+                )
+            ):
+                open_at = pos
+                continue
+            if mark == "”" and open_at is not None:
+                role = "close"
+            else:
+                role = _double_role(text, pos, lo, hi, inside=open_at is not None)
             if role == "open":
                 if open_at is not None and pending is not None:
                     # the continuation of a multi-paragraph quote closes before a new opener
@@ -128,7 +143,12 @@ def _scan_double(text: str, paras: list[tuple[int, int]]) -> list[RawQuote]:
                     pending = None
                 open_at = pos  # an earlier unmatched opener was stray
             elif role == "close" and open_at is not None:
-                span = _trimmed(text, open_at + 1, pos)
+                if open_at + 1 < pos and not (
+                    text[open_at + 1].isspace() or text[pos - 1].isspace()
+                ):
+                    span = (open_at + 1, pos)  # nothing to trim
+                else:
+                    span = _trimmed(text, open_at + 1, pos)
                 if pending is not None:
                     pending.spans.append(span)
                     pending.close_mark = pos
@@ -190,9 +210,9 @@ def _scan_single(
     text: str, paras: list[tuple[int, int]], doubles: list[RawQuote]
 ) -> list[RawQuote]:
     """Single-quote passages outside double quotes; unclosed ones only in British-style text."""
+    if not any(mark in text for mark in "'‘’‚‹›"):
+        return []  # a plain substring test is much faster than a regex scan
     all_marks = [m.start() for m in _SINGLE_MARK.finditer(text)]
-    if not all_marks:
-        return []
     covered = sorted(_bounds(q, len(text)) for q in doubles)
     british = "‘" in text and not any(ch in text for ch in '“"')  # closed singles hint
     quotes: list[RawQuote] = []

@@ -75,19 +75,23 @@ def find_repeats(
     if all(canonical == index for index, canonical in canonical_para.items()):
         return [None] * len(quote_positions)  # no paragraph repeats an earlier one
 
+    # only copies and the paragraphs they copy need their quotes counted
+    involved = {index for index, canonical in canonical_para.items() if canonical != index}
+    involved.update([canonical_para[index] for index in involved])
     seen: dict[tuple[int, str, int], int] = {}
     occurrences: dict[tuple[int, str], int] = {}
-    result: list[int | None] = []
-    for quote_index, (_, wording) in enumerate(quote_positions):
-        para = quote_paras[quote_index]
+    result: list[int | None] = [None] * len(quote_positions)
+    for quote_index, para in enumerate(quote_paras):
+        if para not in involved:
+            continue
+        wording = quote_positions[quote_index][1]
         canonical = canonical_para[para]
         occurrence_key = (para, wording)
         occurrence = occurrences.get(occurrence_key, 0)
         occurrences[occurrence_key] = occurrence + 1
         slot = (canonical, wording, occurrence)
         if canonical != para and slot in seen:
-            result.append(seen[slot])
+            result[quote_index] = seen[slot]
         else:
-            result.append(None)
             seen.setdefault(slot, quote_index)
     return result
