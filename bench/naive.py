@@ -3,12 +3,23 @@
     python bench/naive.py --db URL [--workers K]
 
 Loads every stored variant (speaker, normalised wording, quote), then for each speaker runs
-rapidfuzz `process.cdist` over ALL pairs of that speaker's wordings, twice: character
-`fuzz.ratio` and word-level Indel similarity. A pair is linked with the same thresholds
-provenance's `compare` uses for a minor edit (`MINOR_WORD_RATIO`, `MINOR_CHAR_RATIO`,
-`MINOR_LEN_RATIO` and the short-quote guard), so the naive links are exactly the
-pairs `compare` would call a minor edit, found without any blocking. Recall of provenance
-is the share of those pairs it put in one quote (same cluster).
+rapidfuzz `process.cdist` over ALL pairs of that speaker's wordings, three times: character
+`fuzz.ratio`, word-level Indel similarity, and word-level LCS over stems. Two link sets come
+out, with the thresholds provenance's `compare` uses:
+
+- minor edits: the `MINOR_WORD_RATIO` / `MINOR_CHAR_RATIO` / `MINOR_LEN_RATIO` rule and the
+  short-quote guard, decided from the two cdist matrices alone;
+- all variant links: every pair whose stem LCS could hold a containment (>= 2 shared words in
+  order) or that passes the minor-edit rule is given to `compare_features`, and kept when
+  its relation is identical, minor_edit, truncation or extension: the links `compare`
+  would make between variants of one utterance, found without any blocking.
+
+Recall of provenance is the share of a set's pairs it put in one quote (same cluster).
+`recall` leaves out the bridging containments: a wording contained in two longer wordings
+that are not linked to each other would glue two remarks into one quote, which issue #4
+forbids, so provenance keeps it apart by design. `recall_with_bridges` counts them too, and
+`minor_edit_recall` covers only the pairs the two cdist matrices decide alone (this script's
+only link set before containment was added).
 
 Without numpy (which `cdist` needs) the same scores are computed pair by pair.
 """
@@ -24,9 +35,20 @@ from collections.abc import Iterator
 from itertools import combinations
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import Indel, LCSseq
 
-from provenance.linking.compare import MINOR_CHAR_RATIO, MINOR_LEN_RATIO, MINOR_WORD_RATIO
+from provenance.linking.compare import (
+    MINOR_CHAR_RATIO,
+    MINOR_LEN_RATIO,
+    MINOR_WORD_RATIO,
+    compare_features,
+    normalised_features,
+)
+
+# Relations that put two wordings in one utterance (drift is a proposal, not a link).
+VARIANT_RELATIONS = frozenset({"identical", "minor_edit", "truncation", "extension"})
+# A containment needs the shorter's content (>= 1.9 weight) matched in order: >= 2 words.
+CONTAIN_MIN_LCS = 2
 
 try:
     import numpy
@@ -46,30 +68,72 @@ def _linked(
     return word_ratio >= MINOR_WORD_RATIO or (ratio >= MINOR_CHAR_RATIO and len(short) >= 3)
 
 
-def _speaker_pairs(ids: list[int], texts: list[str], workers: int) -> Iterator[tuple[int, int]]:
+def _speaker_pairs(
+    ids: list[int], texts: list[str], workers: int
+) -> Iterator[tuple[int, int, str]]:
+    """(id a, id b, relation) for every variant link of one speaker.
+
+    The relation is "minor_edit" when the cdist minor-edit rule decided it, else
+    `compare_features`' relation (identical, minor_edit, truncation or extension).
+    """
     tokens = [t.split() for t in texts]
     n = len(ids)
     if n < 2:
         return
+    feats: list[tuple | None] = [None] * n
+
+    def relation(i: int, j: int) -> str:
+        for k in (i, j):
+            if feats[k] is None:
+                feats[k] = normalised_features(texts[k])
+        return compare_features(feats[i], feats[j]).relation
+
     if numpy is None:
         for i, j in combinations(range(n), 2):
             ratio = fuzz.ratio(texts[i], texts[j])
             word = Indel.normalized_similarity(tokens[i], tokens[j]) * 100.0
             if _linked(ratio, word, tokens[i], tokens[j], texts[i], texts[j]):
-                yield ids[i], ids[j]
+                yield ids[i], ids[j], "minor_edit"
+            elif (rel := relation(i, j)) in VARIANT_RELATIONS:
+                yield ids[i], ids[j], rel
         return
+    stems = [normalised_features(t)[2] for t in texts]
     chars = process.cdist(texts, texts, scorer=fuzz.ratio, workers=workers)
     words = process.cdist(tokens, tokens, scorer=Indel.normalized_similarity, workers=workers)
-    # Only pairs that pass either threshold need the length checks (numpy does the rest).
-    upper = numpy.triu(
-        (chars >= MINOR_CHAR_RATIO) | (words * 100.0 >= MINOR_WORD_RATIO - 1e-4), k=1
-    )
+    lcs = process.cdist(stems, stems, scorer=LCSseq.similarity, workers=workers)
+    maybe_minor = (chars >= MINOR_CHAR_RATIO) | (words * 100.0 >= MINOR_WORD_RATIO - 1e-4)
+    upper = numpy.triu(maybe_minor | (lcs >= CONTAIN_MIN_LCS), k=1)
     for i, j in zip(*numpy.nonzero(upper), strict=True):
         i, j = int(i), int(j)
-        ratio = float(chars[i, j])
-        word = float(words[i, j]) * 100.0
-        if _linked(ratio, word, tokens[i], tokens[j], texts[i], texts[j]):
-            yield ids[i], ids[j]
+        if maybe_minor[i, j] and _linked(
+            float(chars[i, j]), float(words[i, j]) * 100.0, tokens[i], tokens[j], texts[i], texts[j]
+        ):
+            yield ids[i], ids[j], "minor_edit"
+        elif (rel := relation(i, j)) in VARIANT_RELATIONS:
+            yield ids[i], ids[j], rel
+
+
+def _bridging(pairs: list[tuple[int, int, str]]) -> set[frozenset[int]]:
+    """Containment links of a wording held by two longer ones that are not linked themselves.
+
+    Following all of them would glue two different remarks into one quote through a shared
+    short phrase, which issue #4 forbids; recall is measured on the other links.
+    """
+    linked = {frozenset((a, b)) for a, b, _ in pairs}
+    holders: dict[int, list[tuple[int, frozenset[int]]]] = defaultdict(list)
+    for a, b, rel in pairs:
+        if rel == "truncation":  # b is the shorter
+            holders[b].append((a, frozenset((a, b))))
+        elif rel == "extension":
+            holders[a].append((b, frozenset((a, b))))
+    bridges: set[frozenset[int]] = set()
+    for held in holders.values():
+        longer = [x for x, _ in held]
+        if any(
+            frozenset((x, y)) not in linked for k, x in enumerate(longer) for y in longer[k + 1 :]
+        ):
+            bridges.update(pair for _, pair in held)
+    return bridges
 
 
 def run_naive(database_url: str, workers: int = 1) -> dict[str, object]:
@@ -107,19 +171,30 @@ def run_naive(database_url: str, workers: int = 1) -> dict[str, object]:
             for pair in session.execute(select(Link.variant_a_id, Link.variant_b_id))
         }
     database.dispose()
-    same_quote = sum(1 for a, b in pairs if quote_of[a] == quote_of[b])
-    linked = sum(1 for a, b in pairs if frozenset((a, b)) in direct)
-    missed = [(a, b) for a, b in pairs if quote_of[a] != quote_of[b]]
+    links = [(a, b) for a, b, _ in pairs]
+    minor = [(a, b) for a, b, rel in pairs if rel == "minor_edit"]
+    bridges = _bridging(pairs)
+    unambiguous = [(a, b) for a, b, _ in pairs if frozenset((a, b)) not in bridges]
+
+    def recall(subset: list[tuple[int, int]]) -> float:
+        found = sum(1 for a, b in subset if quote_of[a] == quote_of[b])
+        return found / len(subset) if subset else 1.0
+
+    missed = [(a, b) for a, b in unambiguous if quote_of[a] != quote_of[b]]
     return {
         "seconds": seconds,
         "variants": len(quote_of),
         "speakers": len(by_speaker),
         "largest_speaker": largest,
         "pairs_scored": all_pairs,
-        "naive_links": len(pairs),
-        "found_same_quote": same_quote,
-        "found_direct_link": linked,
-        "recall": same_quote / len(pairs) if pairs else 1.0,
+        "naive_links": len(links),
+        "found_same_quote": sum(1 for a, b in links if quote_of[a] == quote_of[b]),
+        "found_direct_link": sum(1 for a, b in links if frozenset((a, b)) in direct),
+        "recall": recall(unambiguous),
+        "bridging_links": len(bridges),
+        "recall_with_bridges": recall(links),
+        "minor_edit_links": len(minor),
+        "minor_edit_recall": recall(minor),
         "missed_sample": missed[:10],
         "cdist": numpy is not None,
     }

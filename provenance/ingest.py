@@ -9,20 +9,26 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, select
 
 from provenance.errors import InputError
 from provenance.extraction import ExtractedQuote, extract_quotes
 from provenance.linking import normalise
 from provenance.readers import Document, SourceMeta, iter_paths, load_manifest, read_document
-from provenance.review.queue import LOW_CONFIDENCE, flag_attribution, possible_alias_row
-from provenance.storage.db import Database
+from provenance.readers.manifest import Manifest
+from provenance.review.queue import (
+    LOW_CONFIDENCE,
+    attribution_priority,
+    fingerprint,
+    possible_alias_row,
+)
+from provenance.storage.db import Database, IdAllocator, insert_rows
 from provenance.storage.models import (
     SPEECH_KINDS,
     Occurrence,
@@ -85,31 +91,254 @@ def parse_spans(value: str) -> list[tuple[int, int]]:
     return [(int(start), int(end)) for start, end in pairs]
 
 
+class CollectedPaths(list[Path]):
+    """What `collect_paths` returns: `ingest` takes it as it is instead of walking and
+    resolving every path a second time (a stat and a realpath per file)."""
+
+
 def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Resolve files and folders up front so a typo fails before anything is written."""
-    return list(iter_paths(paths))
+    if isinstance(paths, CollectedPaths):
+        return paths
+    return CollectedPaths(iter_paths(paths))
 
 
-def prepare(path: Path) -> tuple[Document, list[ExtractedQuote]] | FileOutcome:
-    """Read and extract one file: the CPU-bound half of ingest, safe to run in a worker."""
+SOURCE_COLUMNS = (
+    "path",
+    "outlet",
+    "title",
+    "author",
+    "url",
+    "published_at",
+    "sha256",
+    "text",
+    "language",
+)
+# What a worker prepares per occurrence, in this order; the writer adds id, source_id,
+# variant_id, status and repeat_of_id.
+OCCURRENCE_FIELDS = (
+    "wording",
+    "spans",
+    "char_start",
+    "char_end",
+    "attributed_as",
+    "cue",
+    "kind",
+    "confidence",
+    "sentence",
+    "speaker_title",
+    "speaker_affiliation",
+)
+OCCURRENCE_COLUMNS = ("id", "source_id", "variant_id", *OCCURRENCE_FIELDS, "status", "repeat_of_id")
+QUOTE_COLUMNS = (
+    "id",
+    "speaker_id",
+    "status",
+    "canonical_pinned",
+    "outlet_count",
+    "source_count",
+    "created_at",
+)
+VARIANT_COLUMNS = (
+    "id",
+    "quote_id",
+    "speaker_id",
+    "wording",
+    "normalised",
+    "normalised_hash",
+    "relation",
+    "similarity",
+    "misquote",
+    "created_at",
+)
+ITEM_COLUMNS = (
+    "kind",
+    "subject",
+    "payload",
+    "evidence",
+    "priority",
+    "state",
+    "speaker_id",
+    "quote_id",
+    "other_speaker_id",
+    "required_decisions",
+    "opened_at",
+    "created_at",
+    "updated_at",
+)
+
+
+@dataclass(slots=True)
+class PreparedSource:
+    """One file read, extracted and turned into row values: everything about a source that
+    needs no database, done where the extraction ran (a worker process), so the writer
+    only resolves speakers and wordings and writes rows.
+
+    Per occurrence (`occurrences[i]`, values in `OCCURRENCE_FIELDS` order), `speech[i]` is
+    (speaker as written, title, affiliation, normalised wording, wording hash, speaker kind
+    as extraction read it or None) for speech with a speaker, else None; `repeats` holds
+    (index, index of the passage it repeats); `flagged` the indexes an editor should check
+    (low confidence or no speaker).
+    """
+
+    path: str  # as shown to the user
+    sha256: str
+    document_path: str
+    text: str
+    meta: SourceMeta  # the document's own; the writer merges the manifest's and overrides
+    occurrences: list[tuple[Any, ...]]
+    speech: list[tuple[str, str | None, str | None, str, str, str | None] | None]
+    repeats: list[tuple[int, int]]
+    flagged: list[int]
+    quotes: int  # speech occurrences that are not repeats
+    warnings: tuple[str, ...]
+
+    def source_row(self) -> tuple[Any, ...]:
+        """The values of `SOURCE_COLUMNS`."""
+        meta = self.meta
+        return (
+            self.document_path,
+            meta.outlet,
+            meta.title,
+            meta.author,
+            meta.url,
+            meta.published_at,
+            self.sha256,
+            self.text,
+            meta.language,
+        )
+
+
+def prepare(path: Path) -> PreparedSource | FileOutcome:
+    """Read, extract and prepare one file: the CPU-bound part of ingest, safe to run in a
+    worker."""
     try:
         document = read_document(path)
     except InputError as error:
         return FileOutcome(path.as_posix(), "failed", message=error.line())
-    return document, extract_quotes(document.text)
+    return prepare_document(path.as_posix(), document, document.meta, extract_quotes(document.text))
 
 
-def _prepared(paths: list[Path], workers: int) -> Iterator[tuple[Path, object]]:
-    """Prepared files in input order; extraction runs on `workers` processes."""
+def prepare_document(
+    shown: str, document: Document, meta: SourceMeta, quotes: Sequence[ExtractedQuote]
+) -> PreparedSource:
+    occurrences: list[tuple[Any, ...]] = []
+    speech: list[tuple[str, str | None, str | None, str, str, str | None] | None] = []
+    repeats: list[tuple[int, int]] = []
+    flagged: list[int] = []
+    count = 0
+    for index, quote in enumerate(quotes):
+        spans = quote.spans or ((0, 0),)
+        is_speech = quote.kind in SPEECH_KINDS
+        occurrences.append(
+            (
+                quote.wording,
+                spans_text(quote.spans),
+                min(start for start, _ in spans),
+                max(end for _, end in spans),
+                _clip(quote.attributed_as, 255),
+                _clip(quote.cue, 64),
+                quote.kind,
+                max(0.0, min(1.0, quote.confidence)),
+                quote.sentence,
+                _clip(quote.speaker_title, 255),
+                _clip(quote.speaker_affiliation, 255),
+            )
+        )
+        if is_speech and quote.speaker:
+            normalised = normalise(quote.wording)
+            speech.append(
+                (
+                    quote.speaker,
+                    quote.speaker_title,
+                    quote.speaker_affiliation,
+                    normalised,
+                    wording_hash(normalised),
+                    quote.speaker_kind,
+                )
+            )
+        else:
+            speech.append(None)
+        if quote.repeat_of is not None and 0 <= quote.repeat_of < len(quotes):
+            repeats.append((index, quote.repeat_of))
+        if is_speech and quote.repeat_of is None:
+            count += 1
+            if quote.confidence < LOW_CONFIDENCE or not quote.speaker:
+                flagged.append(index)
+    return PreparedSource(
+        path=shown,
+        sha256=document.sha256,
+        document_path=document.path,
+        text=document.text,
+        meta=meta,
+        occurrences=occurrences,
+        speech=speech,
+        repeats=repeats,
+        flagged=flagged,
+        quotes=count,
+        warnings=document.warnings,
+    )
+
+
+def _prepare_chunk(paths: list[Path]) -> list[PreparedSource | FileOutcome]:
+    return [prepare(path) for path in paths]
+
+
+def _prepared(
+    paths: list[Path], workers: int, started: Callable[[], None], ahead: int = 64
+) -> Iterator[PreparedSource | FileOutcome]:
+    """Prepared files in input order, on `workers` processes in all: the calling process is
+    one of them. It writes every batch and, whenever the next chunk of files is not ready
+    yet, prepares a later chunk itself, so `workers` processes keep `workers` cores busy
+    without a writer competing with them, and the writer never waits while it could work.
+    About `ahead` files (a batch) plus a few chunks per helper are in flight, so helpers
+    keep working while a batch is written, and prepared files never pile up in memory when
+    writing is the slower side. `started` runs once the helpers have work (the caller loads
+    the manifest meanwhile).
+    """
     if workers <= 1 or len(paths) < 2:
+        started()
         for path in paths:
-            yield path, prepare(path)
+            yield prepare(path)
         return
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        chunk = max(1, min(64, len(paths) // (workers * 8) or 1))
-        yield from zip(paths, pool.map(prepare, paths, chunksize=chunk), strict=True)
+    helpers = workers - 1
+    size = max(1, min(16, len(paths) // (workers * 16)))
+    chunks = [paths[start : start + size] for start in range(0, len(paths), size)]
+    limit = 4 * helpers + -(-ahead // size)  # chunks handed out and not yet consumed
+    pool = ProcessPoolExecutor(max_workers=helpers)
+    futures: dict[int, Future[list[PreparedSource | FileOutcome]]] = {}
+    local: dict[int, list[PreparedSource | FileOutcome]] = {}
+    assigned = 0
+
+    def hand_out() -> None:
+        nonlocal assigned
+        while assigned < len(chunks) and len(futures) < limit:
+            futures[assigned] = pool.submit(_prepare_chunk, chunks[assigned])
+            assigned += 1
+
+    try:
+        hand_out()
+        started()
+        for index in range(len(chunks)):
+            while index not in local:
+                hand_out()
+                future = futures[index]  # handed out in order, so index < assigned
+                if (
+                    future.done()
+                    or assigned >= len(chunks)  # nothing left to prepare here
+                    or len(local) >= limit  # a helper is stuck: do not run far ahead of it
+                ):
+                    local[index] = futures.pop(index).result()
+                else:  # the helpers are behind: prepare the next chunk here meanwhile
+                    local[assigned] = _prepare_chunk(chunks[assigned])
+                    assigned += 1
+            yield from local.pop(index)
+    except BaseException:  # including GeneratorExit: the consumer stopped early
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def ingest(
@@ -120,36 +349,50 @@ def ingest(
     overrides: SourceMeta | None = None,
     on_file: Callable[[FileOutcome], None] | None = None,
     workers: int = 1,
-    batch_size: int = 32,
+    batch_size: int | None = None,
 ) -> IngestReport:
     """Store every readable document under `paths`; bad files are reported, not fatal.
 
-    Sources are committed in small batches: each source is in exactly one transaction, so
-    an interrupted run leaves every source either fully stored or absent.
+    Sources are committed in batches: each source is in exactly one transaction, so an
+    interrupted run leaves every source either fully stored or absent. The default batch
+    is 256 sources on PostgreSQL (every statement is a round trip to the server) and 64 on
+    SQLite (a batch holds the database's write lock while it is written).
     """
+    if batch_size is None:
+        batch_size = 64 if database.is_sqlite else 256
     files = collect_paths(paths)
-    loaded_manifest = load_manifest(Path(manifest)) if manifest else None
+    loaded: list[Manifest] = []
+
+    def load() -> None:  # while the helpers start on the first files
+        if manifest:
+            loaded.append(load_manifest(Path(manifest)))
+
     report = IngestReport()
-    with database.sessions() as session:
-        directory = SpeakerDirectory(session)
-    batch: list[tuple[Path, Document, list[ExtractedQuote]]] = []
+    with database.engine.connect() as connection:
+        directory = SpeakerDirectory(connection)
+    writer = _Writer(database, directory)
+    batch: list[PreparedSource] = []
 
     def flush_batch() -> None:
-        outcomes = _store_batch(database, batch, directory, loaded_manifest, overrides, report)
+        outcomes = writer.store(batch, report)
         batch.clear()
         for outcome in outcomes:
             _finish(report, outcome, on_file)
 
-    for path, prepared in _prepared(files, workers):
-        if isinstance(prepared, FileOutcome):
-            _finish(report, prepared, on_file)
-            continue
-        document, quotes = prepared  # type: ignore[misc]
-        batch.append((path, document, quotes))
-        if len(batch) >= batch_size:
+    with closing(_prepared(files, workers, load, batch_size)) as prepared_files:
+        for prepared in prepared_files:
+            if isinstance(prepared, FileOutcome):
+                _finish(report, prepared, on_file)
+                continue
+            if loaded:
+                prepared.meta = prepared.meta.merged(loaded[0].lookup(Path(prepared.path)))
+            if overrides is not None:
+                prepared.meta = prepared.meta.merged(overrides)
+            batch.append(prepared)
+            if len(batch) >= batch_size:
+                flush_batch()
+        if batch:
             flush_batch()
-    if batch:
-        flush_batch()
     return report
 
 
@@ -161,349 +404,426 @@ def _finish(
         on_file(outcome)
 
 
-def _store_batch(
-    database: Database,
-    batch: list[tuple[Path, Document, list[ExtractedQuote]]],
-    directory: SpeakerDirectory,
-    manifest,  # type: ignore[no-untyped-def]
-    overrides: SourceMeta | None,
-    report: IngestReport,
-) -> list[FileOutcome]:
-    """Store one batch of documents in one transaction, with a few statements per batch."""
-    outcomes: list[FileOutcome | None] = []
-    new_variants: list[int] = []
-    try:
-        with database.session() as session:
-            shas = sorted({document.sha256 for _, document, _ in batch})
-            stored: dict[str, int] = {
-                sha: source_id
-                for sha, source_id in session.execute(
-                    select(Source.sha256, Source.id).where(Source.sha256.in_(shas))
-                )
-            }
-            fresh: list[tuple[Document, SourceMeta, list[ExtractedQuote]]] = []
-            first_of: dict[str, int] = {}  # sha -> index in `fresh` (a file twice in a batch)
-            pending: list[tuple[int, str, Document, list[ExtractedQuote]]] = []
-            for path, document, quotes in batch:
-                shown = path.as_posix()
-                if document.sha256 in stored or document.sha256 in first_of:
-                    pending.append((len(outcomes), shown, document, quotes))
-                    outcomes.append(None)
-                    continue
-                meta = document.meta
-                if manifest is not None:
-                    meta = meta.merged(manifest.lookup(path))
-                if overrides is not None:
-                    meta = meta.merged(overrides)
-                first_of[document.sha256] = len(fresh)
-                pending.append((len(outcomes), shown, document, quotes))
-                outcomes.append(None)
-                fresh.append((document, meta, quotes))
-            results = store_documents(session, fresh, directory) if fresh else []
-            for position, shown, document, quotes in pending:
-                index = first_of.get(document.sha256)
-                if document.sha256 in stored:
-                    outcomes[position] = FileOutcome(
-                        shown,
-                        "unchanged",
-                        source_id=stored[document.sha256],
-                        warnings=document.warnings,
+@dataclass
+class RunState:
+    """What one ingest run's writer keeps between its transactions."""
+
+    directory: SpeakerDirectory
+    ids: IdAllocator
+    # (speaker id, wording hash) -> (variant id, its quote id when written or read):
+    # wordings this run already knows are stored, so they are not looked up again.
+    variants: dict[tuple[int, str], tuple[int, int]] = field(default_factory=dict)
+    pending_variants: dict[tuple[int, str], tuple[int, int]] = field(default_factory=dict)
+
+    def commit(self) -> None:
+        self.directory.commit_pending()
+        self.variants.update(self.pending_variants)
+        self.pending_variants.clear()
+
+    def rollback(self) -> None:
+        self.directory.forget_pending()
+        self.pending_variants.clear()
+
+
+class _Writer:
+    def __init__(self, database: Database, directory: SpeakerDirectory) -> None:
+        self.database = database
+        self.state = RunState(directory, IdAllocator(postgres=not database.is_sqlite))
+
+    def store(self, batch: list[PreparedSource], report: IngestReport) -> list[FileOutcome]:
+        """Store one batch of documents in one transaction, with a few statements per batch."""
+        outcomes: list[FileOutcome] = []
+        new_variants: list[int] = []
+        state = self.state
+        try:
+            with self.database.writing() as connection:
+                shas = sorted({item.sha256 for item in batch})
+                stored: dict[str, int] = {
+                    sha: source_id
+                    for sha, source_id in connection.execute(
+                        select(SOURCE.c.sha256, SOURCE.c.id).where(SOURCE.c.sha256.in_(shas))
                     )
-                elif outcomes[position] is None and fresh[index][0] is document:
-                    source_id, new_speakers, variant_ids = results[index]
-                    new_variants.extend(variant_ids)
-                    speech = sum(
-                        1 for q in quotes if q.kind in SPEECH_KINDS and q.repeat_of is None
-                    )
-                    outcomes[position] = FileOutcome(
-                        shown,
-                        "new",
-                        source_id=source_id,
-                        quotes=speech,
-                        new_speakers=new_speakers,
-                        warnings=document.warnings,
-                    )
-                else:  # the same content again later in this batch
-                    outcomes[position] = FileOutcome(
-                        shown, "unchanged", source_id=results[index][0], warnings=document.warnings
-                    )
-    except BaseException:
-        directory.forget_pending()
-        raise
-    directory.commit_pending()
-    report.new_variant_ids.extend(new_variants)
-    return [outcome for outcome in outcomes if outcome is not None]
+                }
+                fresh: list[PreparedSource] = []
+                first_of: dict[str, int] = {}  # sha -> index in `fresh` (a file twice in a batch)
+                for item in batch:
+                    if item.sha256 not in stored and item.sha256 not in first_of:
+                        first_of[item.sha256] = len(fresh)
+                        fresh.append(item)
+                results = store_documents(connection, fresh, state) if fresh else []
+                for item in batch:
+                    index = first_of.get(item.sha256)
+                    if item.sha256 in stored:
+                        outcomes.append(
+                            FileOutcome(
+                                item.path,
+                                "unchanged",
+                                source_id=stored[item.sha256],
+                                warnings=item.warnings,
+                            )
+                        )
+                    elif index is not None and fresh[index] is item:
+                        source_id, new_speakers, variant_ids = results[index]
+                        new_variants.extend(variant_ids)
+                        outcomes.append(
+                            FileOutcome(
+                                item.path,
+                                "new",
+                                source_id=source_id,
+                                quotes=item.quotes,
+                                new_speakers=new_speakers,
+                                warnings=item.warnings,
+                            )
+                        )
+                    else:  # the same content again later in this batch
+                        outcomes.append(
+                            FileOutcome(
+                                item.path,
+                                "unchanged",
+                                source_id=results[index][0],  # type: ignore[index]
+                                warnings=item.warnings,
+                            )
+                        )
+        except BaseException:
+            state.rollback()
+            raise
+        state.commit()
+        report.new_variant_ids.extend(new_variants)
+        return outcomes
 
 
 def wording_hash(normalised: str) -> str:
     return hashlib.blake2b(normalised.encode("utf-8"), digest_size=20).hexdigest()
 
 
-def store_document(
-    session: Session,
-    document: Document,
-    meta: SourceMeta,
-    quotes: list[ExtractedQuote],
-    directory: SpeakerDirectory,
-) -> tuple[int, int, list[int]]:
-    """Write one source with its occurrences; returns (source id, new speakers, new variant ids)."""
-    return store_documents(session, [(document, meta, quotes)], directory)[0]
+SOURCE = Source.__table__
+OCCURRENCE = Occurrence.__table__
+QUOTE = Quote.__table__
+VARIANT = Variant.__table__
+ITEM = ReviewItem.__table__
 
 
 def store_documents(
-    session: Session,
-    items: Sequence[tuple[Document, SourceMeta, list[ExtractedQuote]]],
-    directory: SpeakerDirectory,
+    connection: Connection, items: Sequence[PreparedSource], state: RunState
 ) -> list[tuple[int, int, list[int]]]:
-    """Write sources with their occurrences, in input order; per source returns
-    (source id, new speakers, new variant ids).
+    """Write prepared sources with their occurrences, in input order, inside the caller's
+    transaction; per source returns (source id, new speakers, new variant ids).
 
-    Each table gets one multi-row statement for the whole batch (sources, quotes, variants,
-    occurrences, speaker changes and aliases), not one statement per row: the per-row
-    work left is resolving speaker names, in memory.
+    Ids are allocated up front (`IdAllocator`), so each table gets one bulk insert for the
+    whole batch (COPY on PostgreSQL, executemany on SQLite) and nothing is read back: the
+    per-row work left here is resolving speaker names and wordings, in memory.
     """
     now = utcnow()
-    source_ids = list(
-        _insert_returning_ids(
-            session,
-            Source,
-            [
-                {
-                    "path": document.path,
-                    "outlet": meta.outlet,
-                    "title": meta.title,
-                    "author": meta.author,
-                    "url": meta.url,
-                    "published_at": meta.published_at,
-                    "sha256": document.sha256,
-                    "text": document.text,
-                    "language": meta.language,
-                    "ingested_at": now,
-                }
-                for document, meta, _ in items
-            ],
-        )
-    )
+    ids = state.ids.for_transaction()
+    directory = state.directory
     # Speakers, in document order (a name's first appearance creates the speaker).
     new_speakers = [0] * len(items)
-    alias_pairs: list[list[int]] = []  # (low, high) speaker ids that might be one person
-    # per source: per quote, the (speaker id, normalised wording, hash) it is speech of
-    keyed: list[list[tuple[int, str, str] | None]] = []
-    for position, (_, _, quotes) in enumerate(items):
-        keys: list[tuple[int, str, str] | None] = []
-        for quote in quotes:
-            if quote.kind in SPEECH_KINDS and quote.speaker:
-                resolution = directory.resolve(
-                    session,
-                    quote.speaker,
-                    title=quote.speaker_title,
-                    affiliation=quote.speaker_affiliation,
-                )
-                new_speakers[position] += int(resolution.created)
-                if resolution.possible_matches:
-                    for other in directory.not_yet_flagged(
-                        resolution.speaker_id, resolution.possible_matches
-                    ):
-                        if other != resolution.speaker_id:
-                            alias_pairs.append(sorted((resolution.speaker_id, other)))
-                normalised = normalise(quote.wording)
-                keys.append((resolution.speaker_id, normalised, wording_hash(normalised)))
-            else:
+    alias_pairs: list[tuple[int, int]] = []  # (low, high) speaker ids that might be one person
+    keyed: list[list[tuple[int, str] | None]] = []  # per occurrence: (speaker id, wording hash)
+    for position, item in enumerate(items):
+        keys: list[tuple[int, str] | None] = []
+        for speech in item.speech:
+            if speech is None:
                 keys.append(None)
-        keyed.append(keys)
-    directory.flush(session)
-    _flag_possible_aliases(session, alias_pairs)
-    variant_of, created = _variants_for(session, items, keyed, now)
-    # Occurrences of the whole batch in one statement.
-    rows = []
-    for position, (_, _, quotes) in enumerate(items):
-        for index, quote in enumerate(quotes):
-            key = keyed[position][index]
-            spans = quote.spans or ((0, 0),)
-            rows.append(
-                {
-                    "source_id": source_ids[position],
-                    "variant_id": variant_of[key[0], key[2]] if key is not None else None,
-                    "wording": quote.wording,
-                    "spans": spans_text(quote.spans),
-                    "char_start": min(start for start, _ in spans),
-                    "char_end": max(end for _, end in spans),
-                    "attributed_as": _clip(quote.attributed_as, 255),
-                    "cue": _clip(quote.cue, 64),
-                    "kind": quote.kind,
-                    "confidence": max(0.0, min(1.0, quote.confidence)),
-                    "sentence": quote.sentence,
-                    "speaker_title": _clip(quote.speaker_title, 255),
-                    "speaker_affiliation": _clip(quote.speaker_affiliation, 255),
-                    "status": "auto",
-                    "repeat_of_id": None,
-                }
+                continue
+            name, title, affiliation, _, digest, kind = speech
+            resolution = directory.resolve(
+                connection, ids, name, title=title, affiliation=affiliation, kind=kind
             )
-    ids: list[int] = []
-    if rows:
-        ids = list(_insert_returning_ids(session, Occurrence, rows))
-    repeats = []
-    flagged = []
+            new_speakers[position] += int(resolution.created)
+            if resolution.possible_matches:
+                for other in directory.not_yet_flagged(
+                    resolution.speaker_id, resolution.possible_matches
+                ):
+                    if other != resolution.speaker_id:
+                        low, high = sorted((resolution.speaker_id, other))
+                        alias_pairs.append((low, high))
+            keys.append((resolution.speaker_id, digest))
+        keyed.append(keys)
+    found, new = _find_variants(connection, items, keyed, state)
+    total = sum(len(item.occurrences) for item in items)
+    taken = ids.take_many(
+        connection,
+        {"source": len(items), "occurrence": total, "quote": len(new), "variant": len(new)},
+    )
+    directory.flush(connection, now)
+    _flag_possible_aliases(connection, alias_pairs, now)
+    source_ids = taken["source"]
+    insert_rows(
+        connection,
+        SOURCE,
+        ("id", *SOURCE_COLUMNS, "ingested_at"),
+        [
+            (source_id, *item.source_row(), now)
+            for source_id, item in zip(source_ids, items, strict=True)
+        ],
+    )
+    created = _write_variants(connection, items, keyed, new, taken, found, now)
+    # Occurrences of the whole batch in one statement; a repeat points at an earlier
+    # occurrence of its source, so the reference is there when the row is checked.
+    occurrence_ids = taken["occurrence"]
+    rows = []
+    late_repeats = []
     offset = 0
-    for _, _, quotes in items:
-        for index, quote in enumerate(quotes):
-            if quote.repeat_of is not None and 0 <= quote.repeat_of < len(quotes):
-                repeats.append(
-                    {"id": ids[offset + index], "repeat_of_id": ids[offset + quote.repeat_of]}
+    for position, item in enumerate(items):
+        repeat_of = dict(item.repeats)
+        for index, values in enumerate(item.occurrences):
+            key = keyed[position][index]
+            target = repeat_of.get(index)
+            repeat_id = None
+            if target is not None:
+                if target < index:
+                    repeat_id = occurrence_ids[offset + target]
+                else:
+                    late_repeats.append(
+                        (occurrence_ids[offset + index], occurrence_ids[offset + target])
+                    )
+            rows.append(
+                (
+                    occurrence_ids[offset + index],
+                    source_ids[position],
+                    found[key][0] if key is not None else None,
+                    *values,
+                    "auto",
+                    repeat_id,
                 )
-            if (
-                quote.kind in SPEECH_KINDS
-                and quote.repeat_of is None
-                and (quote.confidence < LOW_CONFIDENCE or not quote.speaker)
-            ):
-                flagged.append(ids[offset + index])
-        offset += len(quotes)
-    if repeats:
-        occurrence = Occurrence.__table__
-        session.connection().execute(
-            occurrence.update()
-            .where(occurrence.c.id == bindparam("row_id"))
+            )
+        offset += len(item.occurrences)
+    insert_rows(connection, OCCURRENCE, OCCURRENCE_COLUMNS, rows)
+    if late_repeats:
+        connection.execute(
+            OCCURRENCE.update()
+            .where(OCCURRENCE.c.id == bindparam("row_id"))
             .values(repeat_of_id=bindparam("repeat_of")),
-            [{"row_id": r["id"], "repeat_of": r["repeat_of_id"]} for r in repeats],
+            [{"row_id": row, "repeat_of": target} for row, target in late_repeats],
         )
-    for occurrence_id in flagged:
-        occurrence = session.get(Occurrence, occurrence_id)
-        assert occurrence is not None
-        flag_attribution(session, occurrence)
+    _flag_attributions(connection, items, keyed, found, occurrence_ids, created, now)
     return [
         (source_ids[position], new_speakers[position], created[position])
         for position in range(len(items))
     ]
 
 
-def _flag_possible_aliases(session: Session, pairs: list[list[int]]) -> None:
+def _flag_attributions(
+    connection: Connection,
+    items: Sequence[PreparedSource],
+    keyed: list[list[tuple[int, str] | None]],
+    found: dict[tuple[int, str], tuple[int, int]],
+    occurrence_ids: list[int],
+    created: list[list[int]],
+    now: datetime,
+) -> None:
+    """`review.queue.flag_attribution` for a whole batch: a low-confidence or speakerless
+    attribution is queued as soon as it is stored, with the same row that function adds."""
+    flagged = []  # (occurrence id, variant key, prepared values)
+    offset = 0
+    for position, item in enumerate(items):
+        for index in item.flagged:
+            flagged.append(
+                (occurrence_ids[offset + index], keyed[position][index], item.occurrences[index])
+            )
+        offset += len(item.occurrences)
+    if not flagged:
+        return
+    # The quote a wording belongs to can change when a link regroups wordings: read it for
+    # wordings stored before this transaction, take it as written for the new ones.
+    new_ids = {variant_id for ids in created for variant_id in ids}
+    older = sorted({found[key][0] for _, key, _ in flagged if key is not None} - new_ids)
+    quote_of = {found[key][0]: found[key][1] for _, key, _ in flagged if key is not None}
+    for start in range(0, len(older), 500):
+        for variant_id, quote_id in connection.execute(
+            select(VARIANT.c.id, VARIANT.c.quote_id).where(
+                VARIANT.c.id.in_(older[start : start + 500])
+            )
+        ):
+            quote_of[variant_id] = quote_id
+    subjects = [f"attribution:{occurrence_id}" for occurrence_id, _, _ in flagged]
+    known = _known_subjects(connection, subjects)
+    wording_at = OCCURRENCE_FIELDS.index("wording")
+    confidence_at = OCCURRENCE_FIELDS.index("confidence")
+    rows = []
+    for subject, (occurrence_id, key, values) in zip(subjects, flagged, strict=True):
+        if subject in known:
+            continue
+        variant_id = found[key][0] if key is not None else None
+        speaker_id = key[0] if key is not None else None
+        quote_id = quote_of[variant_id] if variant_id is not None else None
+        confidence = values[confidence_at]
+        rows.append(
+            (
+                "attribution",
+                subject,
+                {
+                    "occurrence_id": occurrence_id,
+                    "variant_id": variant_id,
+                    "quote_id": quote_id,
+                    "speaker_id": speaker_id,
+                    "confidence": confidence,
+                },
+                fingerprint("attribution", occurrence_id, values[wording_at], confidence),
+                attribution_priority(confidence),
+                "open",
+                speaker_id,
+                quote_id,
+                None,
+                1,
+                now,
+                now,
+                now,
+            )
+        )
+    insert_rows(connection, ITEM, ITEM_COLUMNS, rows)
+
+
+def _known_subjects(connection: Connection, subjects: list[str]) -> set[str]:
+    known: set[str] = set()
+    ordered = sorted(set(subjects))
+    for start in range(0, len(ordered), 500):
+        known.update(
+            connection.scalars(
+                select(ITEM.c.subject).where(ITEM.c.subject.in_(ordered[start : start + 500]))
+            )
+        )
+    return known
+
+
+def _flag_possible_aliases(
+    connection: Connection, pairs: list[tuple[int, int]], now: datetime
+) -> None:
     """`review.queue.flag_possible_alias` for a whole batch: ask an editor whether two
     speakers are one person, once per pair, with one lookup and one insert for all pairs."""
     subjects = {f"alias:{low}:{high}": (low, high) for low, high in pairs}
     if not subjects:
         return
-    known: set[str] = set()
-    ordered = sorted(subjects)
-    for start in range(0, len(ordered), 500):
-        known.update(
-            session.scalars(
-                select(ReviewItem.subject).where(
-                    ReviewItem.subject.in_(ordered[start : start + 500])
-                )
+    known = _known_subjects(connection, list(subjects))
+    rows = []
+    for subject, (low, high) in subjects.items():
+        if subject in known:
+            continue
+        row = possible_alias_row(low, high)
+        rows.append(
+            (
+                row["kind"],
+                row["subject"],
+                row["payload"],
+                None,
+                row["priority"],
+                "open",
+                row["speaker_id"],
+                None,
+                row["other_speaker_id"],
+                1,
+                now,
+                now,
+                now,
             )
         )
-    rows = [
-        possible_alias_row(low, high)
-        for subject, (low, high) in subjects.items()
-        if subject not in known
-    ]
-    if rows:
-        session.connection().execute(ReviewItem.__table__.insert(), rows)
+    insert_rows(connection, ITEM, ITEM_COLUMNS, rows)
 
 
-def _variants_for(
-    session: Session,
-    items: Sequence[tuple[Document, SourceMeta, list[ExtractedQuote]]],
-    keyed: list[list[tuple[int, str, str] | None]],
-    now: datetime,
-) -> tuple[dict[tuple[int, str], int], list[list[int]]]:
-    """Each speaker's existing variant per normalised wording, or a new one-variant quote.
+def _find_variants(
+    connection: Connection,
+    items: Sequence[PreparedSource],
+    keyed: list[list[tuple[int, str] | None]],
+    state: RunState,
+) -> tuple[dict[tuple[int, str], tuple[int, int]], list[tuple[int, tuple[int, str]]]]:
+    """Each speaker's existing variant per wording hash, and the wordings with none yet.
 
-    Returns {(speaker id, hash): variant id} and, per source, the variant ids it created.
+    Returns {(speaker id, hash): (variant id, quote id)} for the stored ones and, in order
+    of first use, (source position, key) for the new ones.
     """
-    wanted: dict[tuple[int, str], tuple[int, str, str]] = {}
+    found: dict[tuple[int, str], tuple[int, int]] = {}
+    missing: set[tuple[int, str]] = set()
     for keys in keyed:
         for key in keys:
-            if key is not None:
-                wanted.setdefault((key[0], key[2]), key)
-    found: dict[tuple[int, str], int] = {}
-    pairs = sorted(wanted)
+            if key is None or key in found:
+                continue
+            known = state.variants.get(key)
+            if known is not None:
+                found[key] = known
+            else:
+                missing.add(key)
+    # A speaker created in this transaction has no stored wordings yet.
+    pairs = sorted(pair for pair in missing if not state.directory.created_now(pair[0]))
     for start in range(0, len(pairs), 400):
         chunk = pairs[start : start + 400]
-        for variant_id, speaker_id, digest in session.execute(
-            select(Variant.id, Variant.speaker_id, Variant.normalised_hash).where(
-                Variant.speaker_id.in_({p[0] for p in chunk}),
-                Variant.normalised_hash.in_({p[1] for p in chunk}),
+        for variant_id, speaker_id, digest, quote_id in connection.execute(
+            select(
+                VARIANT.c.id, VARIANT.c.speaker_id, VARIANT.c.normalised_hash, VARIANT.c.quote_id
+            ).where(
+                VARIANT.c.speaker_id.in_({p[0] for p in chunk}),
+                VARIANT.c.normalised_hash.in_({p[1] for p in chunk}),
             )
         ):
             pair = (speaker_id, digest)
-            if pair in wanted and (pair not in found or variant_id < found[pair]):
-                found[pair] = variant_id
-    created: list[list[int]] = [[] for _ in items]
-    new: list[tuple[int, tuple[int, str]]] = []  # (source position, key), first use order
+            if pair in missing and (pair not in found or variant_id < found[pair][0]):
+                found[pair] = (variant_id, quote_id)
+    for pair in missing & found.keys():
+        state.pending_variants[pair] = found[pair]
+    new: list[tuple[int, tuple[int, str]]] = []
     seen = set(found)
     for position, keys in enumerate(keyed):
         for key in keys:
-            if key is not None and (key[0], key[2]) not in seen:
-                seen.add((key[0], key[2]))
-                new.append((position, (key[0], key[2])))
+            if key is not None and key not in seen:
+                seen.add(key)
+                new.append((position, key))
+    return found, new
+
+
+def _write_variants(
+    connection: Connection,
+    items: Sequence[PreparedSource],
+    keyed: list[list[tuple[int, str] | None]],
+    new: list[tuple[int, tuple[int, str]]],
+    taken: dict[str, list[int]],
+    found: dict[tuple[int, str], tuple[int, int]],
+    now: datetime,
+) -> list[list[int]]:
+    """A one-variant quote per new wording (its first occurrence's wording); adds them to
+    `found` and returns, per source, the variant ids it created."""
+    created: list[list[int]] = [[] for _ in items]
     if not new:
-        return found, created
-    quote_ids = list(
-        _insert_returning_ids(
-            session,
-            Quote,
-            [
-                {
-                    "speaker_id": pair[0],
-                    "created_at": now,
-                    "status": "unreviewed",
-                    "canonical_pinned": False,
-                    "outlet_count": 0,
-                    "source_count": 0,
-                }
-                for _, pair in new
-            ],
-        )
+        return created
+    wanted = {key for _, key in new}
+    first: dict[tuple[int, str], tuple[str, str]] = {}  # key -> (wording, normalised)
+    for position, item in enumerate(items):
+        for values, key, speech in zip(item.occurrences, keyed[position], item.speech, strict=True):
+            if key is not None and key in wanted and key not in first:
+                first[key] = (values[0], speech[3])  # type: ignore[index]
+    quote_ids, variant_ids = taken["quote"], taken["variant"]
+    insert_rows(
+        connection,
+        QUOTE,
+        QUOTE_COLUMNS,
+        [
+            (quote_id, key[0], "unreviewed", False, 0, 0, now)
+            for quote_id, (_, key) in zip(quote_ids, new, strict=True)
+        ],
     )
-    wordings: dict[tuple[int, str], str] = {}
-    for position, (_, _, quotes) in enumerate(items):
-        for quote, key in zip(quotes, keyed[position], strict=True):
-            if key is not None:
-                wordings.setdefault((key[0], key[2]), quote.wording)
-    variant_ids = list(
-        _insert_returning_ids(
-            session,
-            Variant,
-            [
-                {
-                    "quote_id": quote_id,
-                    "speaker_id": pair[0],
-                    "wording": wordings[pair],
-                    "normalised": wanted[pair][1],
-                    "normalised_hash": pair[1],
-                    "relation": "canonical",
-                    "similarity": 100.0,
-                    "misquote": False,
-                    "created_at": now,
-                }
-                for quote_id, (_, pair) in zip(quote_ids, new, strict=True)
-            ],
-        )
+    insert_rows(
+        connection,
+        VARIANT,
+        VARIANT_COLUMNS,
+        [
+            (variant_id, quote_id, key[0], *first[key], key[1], "canonical", 100.0, False, now)
+            for variant_id, quote_id, (_, key) in zip(variant_ids, quote_ids, new, strict=True)
+        ],
     )
-    quote = Quote.__table__
-    session.connection().execute(
-        quote.update()
-        .where(quote.c.id == bindparam("row_id"))
+    # Each new quote's canonical is its only variant (a primary-key update per quote, sent
+    # as one executemany: no plan depends on table statistics a bulk load leaves stale).
+    connection.execute(
+        QUOTE.update()
+        .where(QUOTE.c.id == bindparam("row_id"))
         .values(canonical_variant_id=bindparam("canonical")),
         [
             {"row_id": quote_id, "canonical": variant_id}
             for quote_id, variant_id in zip(quote_ids, variant_ids, strict=True)
         ],
     )
-    for (position, pair), variant_id in zip(new, variant_ids, strict=True):
-        found[pair] = variant_id
+    for (position, key), variant_id, quote_id in zip(new, variant_ids, quote_ids, strict=True):
+        found[key] = (variant_id, quote_id)
         created[position].append(variant_id)
-    return found, created
-
-
-def _insert_returning_ids(session: Session, model: type, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert `rows` with one Core multi-row statement; their new ids, in input order."""
-    if not rows:
-        return []
-    table = model.__table__  # type: ignore[attr-defined]
-    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-    return list(session.connection().execute(statement, rows).scalars())
+    return created
 
 
 def _clip(value: str | None, limit: int) -> str | None:

@@ -52,7 +52,7 @@ def _check_figures(result: dict) -> None:
     assert counts["unlinked_variants"] == 0 and counts["quote"] > 0
     for phase in ("ingest", "link"):
         figures = result[phase]
-        assert figures["seconds"] > 0
+        assert figures["seconds"] > 0 and figures["cpu_seconds"] > 0
         assert figures["articles_per_s"] > 0 and figures["occurrences_per_s"] > 0
         assert figures["peak_rss_bytes"] > 0
     assert result["end_to_end"]["articles_per_s"] > 0
@@ -75,12 +75,32 @@ def _check_figures(result: dict) -> None:
     scaling = result["workers_scaling"]
     if result["backend"] == "sqlite":
         assert scaling["articles"] == 60 and scaling["speedup"] > 0
+        assert scaling["cpu_seconds_1"] > 0 and scaling[f"cpu_seconds_{result['workers']}"] > 0
     assert result["peak_rss_bytes"] > 0 and result["load_before"]
     # The report renders every figure and a verdict for every target.
     section = bench_run.markdown_section([result])
     for label, _ in bench_run.figures(result):
         assert f"| {label} |" in section
     assert len(bench_run.verdicts(result, [result])) >= (10 if result["workers_scaling"] else 9)
+
+
+def _check_side_by_side(result: dict) -> None:
+    """--compare-db: the same corpus ingested and linked on PostgreSQL in the same run."""
+    compared = result["compare"]
+    assert result["backend"] == "sqlite" and compared["backend"] == "postgresql"
+    for phase in ("ingest", "link"):
+        assert compared[phase]["seconds"] > 0 and compared[phase]["cpu_seconds"] > 0
+        assert compared[phase]["peak_rss_bytes"] > 0
+    assert compared["end_to_end_seconds"] > 0
+    for ratio in ("ingest_ratio", "link_ratio", "ratio", "cpu_ratio"):
+        assert compared[ratio] > 0
+    for table in bench_run.INGEST_TABLES:
+        assert compared["counts"][table] == result["counts"][table]
+    assert result["checks"]["compare_counts_match"]
+    assert result["checks"]["compare_all_variants_linked"]
+    section = bench_run.markdown_section([result])
+    assert "| side by side: sqlite vs postgresql |" in section
+    assert "| PostgreSQL <= 2x SQLite |" in section and "side by side (ingest" in section
 
 
 def test_bench_smoke_sqlite(tmp_path: Path) -> None:
@@ -102,6 +122,13 @@ def test_bench_smoke_postgres(tmp_path: Path, postgres_database: str) -> None:
     assert result["backend"] == "postgresql"
     assert result["workers_scaling"] is None  # skipped on purpose: SQLite only
     _check_figures(result)
+
+
+@pytest.mark.postgres
+def test_bench_smoke_side_by_side(tmp_path: Path, postgres_database: str) -> None:
+    result = _run(tmp_path, "--compare-db", postgres_database)
+    _check_figures(result)
+    _check_side_by_side(result)
 
 
 def test_fast_head_revision_matches_alembic() -> None:

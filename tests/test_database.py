@@ -199,3 +199,59 @@ def test_empty_postgres_database_asks_for_init(
     assert run_cli(capsys, "--db", postgres_url, "init")[0] == 0
     code, out, _ = run_cli(capsys, "--db", postgres_url, "speakers", "--format", "json")
     assert code == 0 and out.strip() == "[]"
+
+
+def test_bulk_writes_with_allocated_ids(db_url: str) -> None:
+    """`IdAllocator` hands out the ids a default insert would take next, never one in use;
+    `insert_rows` stores values exactly as an ORM insert does (dates, JSON, booleans)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from provenance.storage.db import IdAllocator, insert_rows
+    from provenance.storage.models import ReviewItem, Speaker
+
+    item_columns = (
+        "kind",
+        "subject",
+        "payload",
+        "priority",
+        "state",
+        "required_decisions",
+        "created_at",
+        "updated_at",
+    )
+    database, _, _ = initialise(db_url)
+    allocator = IdAllocator(postgres=not database.is_sqlite)
+    now = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+    with database.session() as session:
+        session.add(Speaker(name="Ada Stored", kind="person"))
+    with database.writing() as connection:
+        ids = allocator.for_transaction().take(connection, "speaker", 2, spare=3)
+        insert_rows(
+            connection,
+            Speaker.__table__,
+            ("id", "name", "kind", "created_at"),
+            [(ids[0], "Bo Bulk", "person", now), (ids[1], "Cy Bulk", "person", now)],
+        )
+        insert_rows(
+            connection,
+            ReviewItem.__table__,
+            item_columns,
+            [("alias", "alias:1:2", {"speaker_ids": [1, 2]}, 300.0, "open", 1, now, now)],
+        )
+    with database.session() as session:
+        session.add(Speaker(name="Di Later", kind="person"))
+    with database.writing() as connection:  # spare ids (PostgreSQL) are still unused
+        more = allocator.for_transaction().take(connection, "speaker", 1)
+    with database.session() as session:
+        rows = session.execute(select(Speaker.id, Speaker.name).order_by(Speaker.id)).all()
+        item = session.scalars(select(ReviewItem)).one()
+        bulk = session.scalars(select(Speaker).where(Speaker.name == "Bo Bulk")).one()
+    names = [name for _, name in rows]
+    assert names == ["Ada Stored", "Bo Bulk", "Cy Bulk", "Di Later"]
+    assert ids == [rows[1][0], rows[2][0]] and rows[0][0] < ids[0] < ids[1] < rows[3][0]
+    assert more[0] not in {speaker_id for speaker_id, _ in rows}
+    assert item.payload == {"speaker_ids": [1, 2]} and item.subject == "alias:1:2"
+    assert bulk.created_at.replace(tzinfo=UTC) == now
+    database.dispose()

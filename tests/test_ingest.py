@@ -255,9 +255,9 @@ def test_interrupted_ingest_keeps_whole_sources_only(
     real = ingest_module.store_documents
     calls = {"n": 0}
 
-    def store_then_interrupt(session, items, directory):  # type: ignore[no-untyped-def]
+    def store_then_interrupt(connection, items, state):  # type: ignore[no-untyped-def]
         calls["n"] += 1  # one source per call: batch_size=1
-        result = real(session, items, directory)
+        result = real(connection, items, state)
         if calls["n"] == 3:
             raise KeyboardInterrupt  # after rows of source 3 were written, before commit
         return result
@@ -284,20 +284,44 @@ def test_interrupted_ingest_keeps_whole_sources_only(
 
 
 def test_workers_give_the_same_result(tmp_path: Path) -> None:
+    """The calling process prepares files too, helpers the rest: the same rows (ids
+    included) and metadata whatever the number of processes."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for copy in range(4):  # enough files for several chunks per process
+        for seed in sorted(SEEDS.glob("*.txt")):
+            text = seed.read_text(encoding="utf-8")
+            (folder / f"{copy}_{seed.name}").write_text(f"{text}\nCopy {copy}.\n")
+    manifest = tmp_path / "manifest.csv"
+    rows = (SEEDS / "manifest.csv").read_text(encoding="utf-8").splitlines()
+    manifest.write_text(
+        "\n".join([rows[0]] + [f"articles/{copy}_{row}" for copy in range(4) for row in rows[1:]])
+        + "\n"
+    )
     results = []
-    for workers in (1, 2):
+    for workers in (1, 2, 3):
         database = open_database(f"sqlite:///{tmp_path / f'w{workers}.db'}")
-        report = ingest(database, [SEEDS], workers=workers)
+        report = ingest(database, [folder], manifest=manifest, workers=workers, batch_size=3)
         with database.session() as session:
-            rows = sorted(
-                (Path(path).name, wording, spans)
-                for path, wording, spans in session.execute(
-                    select(Source.path, Occurrence.wording, Occurrence.spans).join(Source)
+            rows_seen = session.execute(
+                select(
+                    Source.id,
+                    Source.outlet,
+                    Source.published_at,
+                    Occurrence.id,
+                    Occurrence.variant_id,
+                    Occurrence.wording,
+                    Occurrence.spans,
                 )
-            )
-        results.append((report.summary(), rows))
+                .join(Source)
+                .order_by(Occurrence.id)
+            ).all()
+            speakers = session.execute(select(Speaker.id, Speaker.name).order_by(Speaker.id)).all()
+        results.append((report.summary(), report.new_variant_ids, rows_seen, speakers))
         database.dispose()
-    assert results[0] == results[1]
+    assert results[0][0]["sources_new"] == 20
+    assert "Gate" in {outlet for _, outlet, *_ in results[0][2]}  # from the manifest
+    assert results[0] == results[1] == results[2]
 
 
 def test_a_url_is_not_a_path(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -306,3 +330,16 @@ def test_a_url_is_not_a_path(sqlite_url: str, capsys: pytest.CaptureFixture[str]
     )
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and "not URLs" in err and "save the page" in err
+
+
+def test_a_country_speaking_is_stored_as_an_organisation(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Seed 004's "They're warning" resolves to Japan: a speaker, but not a person."""
+    seed_db(db_url, capsys)
+    database = open_database(db_url)
+    with database.session() as session:
+        kinds = {name: kind for name, kind in session.execute(select(Speaker.name, Speaker.kind))}
+    database.dispose()
+    assert kinds["Japan"] == "organisation"
+    assert kinds["Katsunobu Kato"] == kinds["Nicholas Smith"] == "person"

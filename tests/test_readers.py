@@ -546,6 +546,33 @@ def test_walk_yields_broken_links_for_the_reader_to_report_and_survives_loops(
         read_document(tmp_path / "dead.txt")
 
 
+def test_a_file_reached_through_two_paths_is_yielded_once(tmp_path: Path) -> None:
+    """Identity is the real path: a linked folder, a linked file and ".." all count once."""
+    (tmp_path / "desk").mkdir()
+    (tmp_path / "desk" / "one.txt").write_text("One.\n")
+    (tmp_path / "mirror").symlink_to(tmp_path / "desk")
+    (tmp_path / "alias.txt").symlink_to(tmp_path / "desk" / "one.txt")
+    given = [
+        tmp_path / "desk",
+        tmp_path / "mirror" / "one.txt",
+        tmp_path / "alias.txt",
+        tmp_path / "mirror" / ".." / "desk" / "one.txt",
+    ]
+    assert [p.relative_to(tmp_path).as_posix() for p in iter_paths(given)] == ["desk/one.txt"]
+
+
+def test_manifest_entry_found_through_a_linked_folder(tmp_path: Path) -> None:
+    (tmp_path / "desk").mkdir()
+    (tmp_path / "desk" / "one.txt").write_text("One.\n")
+    (tmp_path / "mirror").symlink_to(tmp_path / "desk")
+    manifest = tmp_path / "desk" / "manifest.csv"
+    manifest.write_text("path,outlet,title,author,url,published_at\none.txt,Courier,,,,\n")
+    loaded = load_manifest(manifest)
+    assert loaded.lookup(tmp_path / "mirror" / "one.txt").outlet == "Courier"
+    assert loaded.lookup(tmp_path / "mirror" / ".." / "desk" / "one.txt").outlet == "Courier"
+    assert loaded.lookup(tmp_path / "mirror" / "two.txt").outlet is None
+
+
 def test_walk_relative_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "one.txt").write_text("One.\n")

@@ -61,10 +61,11 @@ def iter_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
     for path in given:  # all checked before the first yield: a typo must not half-ingest
         _check_exists(path)
     seen: set[Path] = set()
+    identity = RealPaths()
     for path in given:
         found = _walk(path, set()) if path.is_dir() else iter((path,))
         for item in found:
-            key = _identity(item)
+            key = identity(item)
             if key not in seen:
                 seen.add(key)
                 yield item
@@ -110,11 +111,31 @@ def _walk(directory: Path, visiting: set[Path]) -> Iterator[Path]:
             yield child
 
 
-def _identity(path: Path) -> Path:
-    try:
-        return path.resolve()
-    except OSError:
-        return path.absolute()
+class RealPaths:
+    """``Path.resolve()`` for many files in few folders, one ``lstat`` per file.
+
+    Resolving walks every component of a path (a syscall each); 100k files cost seconds of
+    serial time before ingest starts. Folders are resolved once per instance (make one per
+    walk or manifest, so a long-lived process never trusts an old answer); a file that is
+    itself a symlink, or a path with "..", is resolved in full.
+    """
+
+    def __init__(self) -> None:
+        self._folders: dict[str, str] = {}
+
+    def __call__(self, path: Path | str) -> Path:
+        raw = os.fspath(path)
+        text = os.path.abspath(raw)
+        folder, name = os.path.split(text)
+        try:
+            if not name or ".." in Path(raw).parts or os.path.islink(text):
+                return Path(os.path.realpath(text, strict=False))
+            real = self._folders.get(folder)
+            if real is None:
+                real = self._folders[folder] = os.path.realpath(folder, strict=False)
+        except OSError:
+            return Path(text)
+        return Path(real, name)
 
 
 def read_document(path: Path | str) -> Document:

@@ -24,6 +24,7 @@ from datetime import date
 from pathlib import Path, PurePath
 
 from provenance.errors import InputError
+from provenance.readers.documents import RealPaths
 from provenance.readers.meta import DATE_FORMAT_HINT, SourceMeta, parse_date
 
 FIELDS = ("outlet", "title", "author", "url", "published_at", "language")
@@ -39,13 +40,15 @@ class Manifest:
     entries: Mapping[str, SourceMeta] = field(default_factory=dict)
     _by_location: dict[Path, SourceMeta] = field(init=False, repr=False, compare=False)
     _by_name: dict[str, SourceMeta] = field(init=False, repr=False, compare=False)
+    _real: RealPaths = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         base = self.path.parent
+        object.__setattr__(self, "_real", RealPaths())
         by_location: dict[Path, SourceMeta] = {}
         names: dict[str, list[SourceMeta]] = {}
         for key, meta in self.entries.items():
-            by_location.setdefault(_absolute(base / key), meta)
+            by_location.setdefault(self._real(base / key), meta)
             names.setdefault(PurePath(key).name, []).append(meta)
         object.__setattr__(self, "_by_location", by_location)
         object.__setattr__(self, "_by_name", {n: m[0] for n, m in names.items() if len(m) == 1})
@@ -55,7 +58,7 @@ class Manifest:
         key = _key(path)
         if key in self.entries:
             return self.entries[key]
-        if (meta := self._by_location.get(_absolute(Path(path)))) is not None:
+        if (meta := self._by_location.get(self._real(path))) is not None:
             return meta
         return self._by_name.get(PurePath(key).name, SourceMeta())
 
@@ -239,13 +242,6 @@ def _add(
 def _key(path: Path | str) -> str:
     text = os.path.normpath(os.fspath(path))
     return PurePath(text).as_posix()
-
-
-def _absolute(path: Path) -> Path:
-    try:
-        return path.resolve()
-    except OSError:
-        return Path(os.path.abspath(path))
 
 
 def _fix(kind: str) -> str:

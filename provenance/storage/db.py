@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -168,8 +169,147 @@ class Database:
         finally:
             session.close()
 
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """One write transaction on a Core connection: committed on success, rolled back on
+        any error. On SQLite it starts with BEGIN IMMEDIATE, so the write lock is held from
+        the first statement (what `IdAllocator` relies on)."""
+        with self.engine.connect() as connection:
+            if self.is_sqlite:
+                connection = connection.execution_options(sqlite_begin="IMMEDIATE")
+            with connection.begin():
+                yield connection
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# --- bulk writes ------------------------------------------------------------------------------
+
+
+@dataclass
+class IdAllocator:
+    """Primary keys handed out before rows are written, so a batch's rows can reference each
+    other and go in with plain bulk inserts (COPY on PostgreSQL), with no RETURNING.
+
+    PostgreSQL: the values come from each table's own sequence (`nextval`, one query for
+    several tables), exactly what a default insert would take; sequences never hand a value
+    out twice, so concurrent writers cannot collide, and a rolled-back transaction only
+    leaves gaps. Unused values are kept for the next transaction of the same run.
+
+    SQLite: max(id) + 1 onwards, read inside the current transaction, which must hold the
+    write lock (`Database.writing` begins IMMEDIATE): writers are serialised, so nobody
+    else can insert before it ends. These are the ids SQLite itself would assign; the
+    allocator is only valid for that transaction (`for_transaction` gives a fresh one).
+    """
+
+    postgres: bool
+    _next: dict[str, int] = field(default_factory=dict)  # SQLite: next free id per table
+    _spare: dict[str, list[int]] = field(default_factory=dict)  # PostgreSQL: fetched, unused
+    _sequences: dict[str, str] = field(default_factory=dict)
+
+    def for_transaction(self) -> IdAllocator:
+        return self if self.postgres else IdAllocator(postgres=False)
+
+    def take(self, connection: Connection, table: str, count: int, *, spare: int = 0) -> list[int]:
+        return self.take_many(connection, {table: count}, spare=spare)[table]
+
+    def take_many(
+        self, connection: Connection, counts: Mapping[str, int], *, spare: int = 0
+    ) -> dict[str, list[int]]:
+        """`counts[table]` new ids per table (ascending); on PostgreSQL `spare` more per
+        table are fetched ahead when a query is needed anyway."""
+        if not self.postgres:
+            taken = {}
+            for table, count in counts.items():
+                if table not in self._next:
+                    top = connection.exec_driver_sql(f"SELECT max(id) FROM {table}").scalar()
+                    self._next[table] = int(top or 0) + 1
+                start = self._next[table]
+                self._next[table] = start + count
+                taken[table] = list(range(start, start + count))
+            return taken
+        wanted = {
+            table: count + spare
+            for table, count in counts.items()
+            if count > len(self._spare.get(table, ()))
+        }
+        if wanted:
+            parts = []
+            for position, table in enumerate(sorted(wanted)):
+                parts.append(
+                    f"SELECT {position}, nextval('{self._sequence(connection, table)}') "
+                    f"FROM generate_series(1, {int(wanted[table])})"
+                )
+            order = sorted(wanted)
+            for position, value in connection.exec_driver_sql(" UNION ALL ".join(parts)):
+                self._spare.setdefault(order[position], []).append(int(value))
+            for table in order:
+                self._spare[table].sort()
+        taken = {}
+        for table, count in counts.items():
+            pool = self._spare.setdefault(table, [])
+            taken[table], self._spare[table] = pool[:count], pool[count:]
+        return taken
+
+    def _sequence(self, connection: Connection, table: str) -> str:
+        if table not in self._sequences:
+            name = connection.exec_driver_sql(
+                f"SELECT pg_get_serial_sequence('{table}', 'id')"
+            ).scalar()
+            if not name:
+                raise DatabaseError(
+                    f"table {table} has no id sequence", fix="run `provenance db upgrade`"
+                )
+            self._sequences[table] = str(name)
+        return self._sequences[table]
+
+
+_PROCESSORS: dict[tuple[str, str, tuple[str, ...]], list[Callable[[Any], Any] | None]] = {}
+
+
+def insert_rows(
+    connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert `rows` (one value per name in `columns`, ids included when the caller
+    allocated them) with the cheapest bulk path the backend has: COPY on PostgreSQL, one
+    `executemany` of a prepared INSERT on SQLite. Values go through the column types' own
+    bind processing (dates, JSON, booleans), so they are stored exactly as an ORM or Core
+    insert would store them. Columns left out get NULL or the database's own default
+    (ids: the sequence or rowid), never a Python-side default."""
+    if not rows:
+        return
+    dialect = connection.dialect
+    key = (dialect.name, table.name, tuple(columns))
+    processors = _PROCESSORS.get(key)
+    if processors is None:
+        processors = _PROCESSORS[key] = [
+            table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+        ]
+    if any(processors):
+        active = [(i, p) for i, p in enumerate(processors) if p is not None]
+        converted = []
+        for row in rows:
+            values = list(row)
+            for index, process in active:
+                if values[index] is not None:
+                    values[index] = process(values[index])
+            converted.append(values)
+        rows = converted
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in columns)
+    if dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns)
+    connection.exec_driver_sql(
+        f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})",
+        [tuple(row) for row in rows],
+    )
 
 
 def schema_revision(engine: Engine) -> tuple[str | None, bool]:

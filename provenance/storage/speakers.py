@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from provenance.errors import Ambiguous, NotFound
-from provenance.extraction.names import name_key, normalise_name, parse_speaker, same_person
-from provenance.storage.models import Speaker, SpeakerAlias
+from provenance.extraction.names import normalise_name, parse_speaker, same_person
+from provenance.storage.db import IdAllocator, insert_rows
+from provenance.storage.models import Speaker, SpeakerAlias, utcnow
+
+SPEAKER = Speaker.__table__
 
 ORGANISATION_WORDS = frozenset(
     [
@@ -89,12 +93,14 @@ class _Entry:
 class SpeakerDirectory:
     """An in-memory view of stored speakers that an ingest run resolves names against.
 
-    Built once per run (speakers are few next to quotes). Name, role and affiliation
-    changes and new aliases are queued and written in bulk by `flush`; everything done
-    inside a transaction that is rolled back is dropped with `forget_pending`.
+    Built once per run (speakers are few next to quotes). Resolving never touches the
+    database: a new speaker gets its id from the transaction's `IdAllocator`, and new
+    speakers, name, role and affiliation changes and new aliases are queued and written in
+    bulk by `flush`; everything done inside a transaction that is rolled back is dropped
+    with `forget_pending`.
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, connection: Connection | Session) -> None:
         self._by_alias: dict[str, int] = {}
         self._by_key: dict[tuple[str, ...], int] = {}
         self._by_token: dict[str, list[_Entry]] = defaultdict(list)
@@ -103,17 +109,21 @@ class SpeakerDirectory:
         self._state: dict[int, list[str | None]] = {}
         self._undo: dict[int, list[str | None] | None] = {}  # state before this transaction
         self._dirty: set[int] = set()
-        self._new_aliases: list[dict[str, object]] = []
+        self._created: dict[int, str] = {}  # new in this transaction: id -> kind
+        self._new_aliases: list[tuple[int, str, str, str]] = []
         self._asked: set[tuple[int, int]] = set()  # possible-alias pairs already flagged
         self._asked_pending: list[tuple[int, int]] = []
-        rows = session.execute(
+        # name as written -> (bare name, title, affiliation, normalised bare name)
+        self._parsed: dict[str, tuple[str, str | None, str | None, str]] = {}
+        self._normal: dict[str, str] = {}  # alias as written -> normalise_name(alias)
+        rows = connection.execute(
             select(SpeakerAlias.normalised, SpeakerAlias.speaker_id, Speaker.name)
             .join(Speaker, Speaker.id == SpeakerAlias.speaker_id)
             .where(Speaker.merged_into_id.is_(None))
         )
         for normalised, speaker_id, name in rows:
             self._remember(normalised, speaker_id, name, pending=False)
-        for speaker_id, name, role, affiliation in session.execute(
+        for speaker_id, name, role, affiliation in connection.execute(
             select(Speaker.id, Speaker.name, Speaker.role, Speaker.affiliation).where(
                 Speaker.merged_into_id.is_(None)
             )
@@ -132,15 +142,38 @@ class SpeakerDirectory:
         if pending:
             self._pending.append((normalised, entry))
 
-    def flush(self, session: Session) -> None:
-        """Write the queued speaker changes and new aliases (a few statements in all)."""
+    def flush(self, connection: Connection, now: datetime | None = None) -> None:
+        """Write the new speakers, the queued speaker changes and the new aliases (one bulk
+        statement each)."""
+        now = now or utcnow()
+        if self._created:
+            insert_rows(
+                connection,
+                SPEAKER,
+                ("id", "name", "kind", "role", "affiliation", "created_at"),
+                [
+                    (speaker_id, name, kind, role, affiliation, now)
+                    for speaker_id, kind in self._created.items()
+                    for name, role, affiliation in (self._state[speaker_id],)
+                ],
+            )
+            self._dirty.difference_update(self._created)
+            self._created.clear()
         if self._dirty:
-            session.execute(
-                update(Speaker),
+            connection.execute(
+                SPEAKER.update()
+                .where(SPEAKER.c.id == bindparam("row_id"))
+                .values(
+                    name=bindparam("new_name"),
+                    role=bindparam("new_role"),
+                    affiliation=bindparam("new_affiliation"),
+                ),
                 [
                     dict(
                         zip(
-                            ("id", "name", "role", "affiliation"), (i, *self._state[i]), strict=True
+                            ("row_id", "new_name", "new_role", "new_affiliation"),
+                            (i, *self._state[i]),
+                            strict=True,
                         )
                     )
                     for i in sorted(self._dirty)
@@ -148,8 +181,18 @@ class SpeakerDirectory:
             )
             self._dirty.clear()
         if self._new_aliases:
-            session.execute(insert(SpeakerAlias), self._new_aliases)
+            insert_rows(
+                connection,
+                SpeakerAlias.__table__,  # type: ignore[arg-type]
+                ("speaker_id", "alias", "normalised", "origin"),
+                self._new_aliases,
+            )
             self._new_aliases.clear()
+
+    def created_now(self, speaker_id: int) -> bool:
+        """Whether `speaker_id` was created in the current transaction (nothing refers to
+        it in the database yet)."""
+        return speaker_id in self._created
 
     def not_yet_flagged(self, speaker_id: int, others: list[int]) -> list[int]:
         """The possible matches of `speaker_id` not already flagged for an editor in this run:
@@ -186,15 +229,15 @@ class SpeakerDirectory:
                 self._state[speaker_id] = before
         self._undo.clear()
         self._dirty.clear()
+        self._created.clear()
         self._new_aliases.clear()
         self._asked.difference_update(self._asked_pending)
         self._asked_pending.clear()
 
-    def _match(self, name: str) -> tuple[int | None, list[int]]:
-        normalised = normalise_name(name)
+    def _match(self, name: str, normalised: str) -> tuple[int | None, list[int]]:
         if normalised in self._by_alias:
             return self._by_alias[normalised], []
-        key = name_key(name)
+        key = tuple(sorted(normalised.split()))  # name_key(name)
         if key in self._by_key:
             return self._by_key[key], []
         same: set[int] = set()
@@ -211,10 +254,10 @@ class SpeakerDirectory:
         # Several stored people fit a bare surname: none of them is safe to pick.
         return None, sorted(same | possible)
 
-    def _stored_state(self, session: Session, speaker_id: int) -> list[str | None]:
+    def _stored_state(self, connection: Connection, speaker_id: int) -> list[str | None]:
         state = self._state.get(speaker_id)
         if state is None:
-            row = session.execute(
+            row = connection.execute(
                 select(Speaker.name, Speaker.role, Speaker.affiliation).where(
                     Speaker.id == speaker_id
                 )
@@ -222,40 +265,56 @@ class SpeakerDirectory:
             state = self._state[speaker_id] = list(row)
         return state
 
+    def _parse(self, name_as_written: str) -> tuple[str, str | None, str | None, str]:
+        parsed = self._parsed.get(name_as_written)
+        if parsed is None:
+            speaker = parse_speaker(name_as_written)
+            bare = speaker.name or name_as_written
+            parsed = (bare, speaker.title, speaker.affiliation, normalise_name(bare))
+            if len(self._parsed) < 200_000:
+                self._parsed[name_as_written] = parsed
+        return parsed
+
+    def _normalised(self, alias: str) -> str:
+        normalised = self._normal.get(alias)
+        if normalised is None:
+            normalised = normalise_name(alias)
+            if len(self._normal) < 200_000:
+                self._normal[alias] = normalised
+        return normalised
+
     def resolve(
         self,
-        session: Session,
+        connection: Connection,
+        ids: IdAllocator,
         name_as_written: str,
         *,
         title: str | None = None,
         affiliation: str | None = None,
+        kind: str | None = None,
     ) -> Resolution:
-        parsed = parse_speaker(name_as_written)
-        bare = parsed.name or name_as_written
-        affiliation = affiliation or parsed.affiliation
-        title = title or parsed.title
-        speaker_id, possible = self._match(bare)
+        """The speaker a name as written belongs to, created if new.
+
+        ``kind`` is what extraction read from the text ("they" resolved to a country is an
+        organisation); without it a new speaker's kind comes from its name's words.
+        """
+        bare, parsed_title, parsed_affiliation, normalised_bare = self._parse(name_as_written)
+        affiliation = affiliation or parsed_affiliation
+        title = title or parsed_title
+        speaker_id, possible = self._match(bare, normalised_bare)
         created = speaker_id is None
         if speaker_id is None:
-            speaker_id = session.execute(
-                insert(Speaker).returning(Speaker.id),
-                [
-                    {
-                        "name": bare.strip(),
-                        "kind": speaker_kind(bare),
-                        "role": title,
-                        "affiliation": affiliation,
-                    }
-                ],
-            ).scalar_one()
+            # Fetch a few ids ahead: on PostgreSQL each fetch is a round trip.
+            speaker_id = ids.take(connection, "speaker", 1, spare=15)[0]
             self._state[speaker_id] = [bare.strip(), title, affiliation]
             self._undo[speaker_id] = None
+            self._created[speaker_id] = kind or speaker_kind(bare)
             name = bare.strip()
         else:
-            state = self._stored_state(session, speaker_id)
+            state = self._stored_state(connection, speaker_id)
             before = list(state)
             # Keep the fullest form of the name and the latest stated role/affiliation.
-            if len(normalise_name(bare).split()) > len(normalise_name(state[0] or "").split()):
+            if len(normalised_bare.split()) > len(normalise_name(state[0] or "").split()):
                 state[0] = bare.strip()
             state[1] = title or state[1]
             state[2] = affiliation or state[2]
@@ -264,16 +323,9 @@ class SpeakerDirectory:
                 self._dirty.add(speaker_id)
             name = state[0] or bare.strip()
         for alias in dict.fromkeys((bare.strip(), name_as_written.strip())):
-            normalised = normalise_name(alias)
+            normalised = self._normalised(alias)
             if normalised and normalised not in self._by_alias:
-                self._new_aliases.append(
-                    {
-                        "speaker_id": speaker_id,
-                        "alias": alias,
-                        "normalised": normalised,
-                        "origin": "extracted",
-                    }
-                )
+                self._new_aliases.append((speaker_id, alias, normalised, "extracted"))
                 self._remember(normalised, speaker_id, name, pending=True)
         return Resolution(speaker_id, created, possible if created else [])
 
