@@ -7,11 +7,11 @@ load a whole quote tree in a few statements rather than walking relationships pe
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from provenance.errors import NotFound
@@ -72,28 +72,61 @@ def list_speakers(session: Session) -> list[dict[str, Any]]:
     return rows
 
 
-def _occurrence_dict(occurrence: Occurrence, source: Source) -> dict[str, Any]:
+def _occurrence_dict(row: Any) -> dict[str, Any]:
+    """One occurrence of `_OCCURRENCE_COLUMNS` (with its source's columns) as a tree node."""
     return {
-        "occurrence_id": occurrence.id,
-        "source_id": source.id,
-        "source_path": source.path,
-        "outlet": source.outlet,
-        "title": source.title,
-        "author": source.author,
-        "url": source.url,
-        "published_at": source.published_at,
-        "spans": occurrence.spans,
-        "attributed_as": occurrence.attributed_as,
-        "cue": occurrence.cue,
-        "quote_kind": occurrence.kind,
-        "confidence": occurrence.confidence,
-        "sentence": occurrence.sentence,
-        "repeat_of": occurrence.repeat_of_id,
-        "status": occurrence.status,
+        "occurrence_id": row.id,
+        "source_id": row.source_id,
+        "source_path": row.path,
+        "outlet": row.outlet,
+        "title": row.title,
+        "author": row.author,
+        "url": row.url,
+        "published_at": row.published_at,
+        "spans": row.spans,
+        "attributed_as": row.attributed_as,
+        "cue": row.cue,
+        "quote_kind": row.kind,
+        "confidence": row.confidence,
+        "sentence": row.sentence,
+        "repeat_of": row.repeat_of_id,
+        "status": row.status,
     }
 
 
+# What a quote tree shows of an occurrence and its source: named columns, not ORM entities,
+# so a lookup never reads a source's full text (an entity load would fetch every column).
+_OCCURRENCE_COLUMNS = (
+    Occurrence.id,
+    Occurrence.variant_id,
+    Occurrence.source_id,
+    Source.path,
+    Source.outlet,
+    Source.title,
+    Source.author,
+    Source.url,
+    Source.published_at,
+    Occurrence.spans,
+    Occurrence.attributed_as,
+    Occurrence.cue,
+    Occurrence.kind,
+    Occurrence.confidence,
+    Occurrence.sentence,
+    Occurrence.repeat_of_id,
+    Occurrence.status,
+)
+_VARIANT_COLUMNS = (
+    Variant.id,
+    Variant.quote_id,
+    Variant.wording,
+    Variant.relation,
+    Variant.similarity,
+    Variant.misquote,
+)
+
+
 FLAG_ORDER = ("conflict", "drift", "misquote", "single_source", "unreviewed")
+FLAG_RELATIONS = ("drift", "conflict")
 
 
 def evidence_flags(session: Session, quote_ids: Iterable[int] | None = None) -> dict[int, set[str]]:
@@ -102,39 +135,59 @@ def evidence_flags(session: Session, quote_ids: Iterable[int] | None = None) -> 
     `quote_ids=None` means every quote, in one pass over links and variants (what bulk
     exports use); the result holds only the quotes that have such a flag.
     """
+    if quote_ids is not None:
+        quote_of: dict[int, int] = {}
+        misquoted: set[int] = set()
+        for chunk in _chunks(sorted(set(quote_ids))):
+            for variant_id, quote_id, misquote in session.execute(
+                select(Variant.id, Variant.quote_id, Variant.misquote).where(
+                    Variant.quote_id.in_(chunk)
+                )
+            ):
+                quote_of[variant_id] = quote_id
+                if misquote:
+                    misquoted.add(quote_id)
+        return _variant_evidence(session, quote_of, misquoted)
     found: dict[int, set[str]] = defaultdict(set)
     variant_a, variant_b = aliased(Variant), aliased(Variant)
     links = (
         select(Link.relation, variant_a.quote_id, variant_b.quote_id)
         .join(variant_a, variant_a.id == Link.variant_a_id)
         .join(variant_b, variant_b.id == Link.variant_b_id)
-        .where(Link.relation.in_(("drift", "conflict")), Link.status != "rejected")
+        .where(Link.relation.in_(FLAG_RELATIONS), Link.status != "rejected")
     )
-    misquotes = select(Variant.quote_id).where(Variant.misquote)
-    if quote_ids is None:
-        batches: Iterable[Any] = [([links], misquotes, None)]
-    else:
-        # One query per link end, each through its own index (link.variant_a_id and
-        # link.variant_b_id): an OR across the two joined variants scans every link.
-        batches = (
-            (
-                [
-                    links.where(end.in_(select(Variant.id).where(Variant.quote_id.in_(chunk))))
-                    for end in (Link.variant_a_id, Link.variant_b_id)
-                ],
-                misquotes.where(Variant.quote_id.in_(chunk)),
-                set(chunk),
+    for relation, quote_a, quote_b in session.execute(links):
+        found[quote_a].add(relation)
+        found[quote_b].add(relation)
+    for (quote_id,) in session.execute(select(Variant.quote_id).where(Variant.misquote)):
+        found[quote_id].add("misquote")
+    return dict(found)
+
+
+def _variant_evidence(
+    session: Session, quote_of: Mapping[int, int], misquoted: Iterable[int]
+) -> dict[int, set[str]]:
+    """Evidence flags of the quotes whose every wording is in `quote_of` (variant id ->
+    quote id): drift/conflict links touching those wordings, found by variant id through
+    `ix_link_variant_a_id` and `ix_link_variant_b_id` (one statement per chunk, one branch
+    per index; an OR across joined variants would scan every link), and `misquoted`."""
+    found: dict[int, set[str]] = defaultdict(set)
+    for quote_id in misquoted:
+        found[quote_id].add("misquote")
+    for chunk in _chunks(sorted(quote_of)):
+        query = union_all(
+            *(
+                select(Link.relation, Link.variant_a_id, Link.variant_b_id).where(
+                    end.in_(chunk), Link.relation.in_(FLAG_RELATIONS), Link.status != "rejected"
+                )
+                for end in (Link.variant_a_id, Link.variant_b_id)
             )
-            for chunk in _chunks(list(quote_ids))
         )
-    for link_queries, misquote_query, wanted in batches:
-        for link_query in link_queries:
-            for relation, quote_a, quote_b in session.execute(link_query):
-                for quote_id in (quote_a, quote_b):
-                    if wanted is None or quote_id in wanted:
-                        found[quote_id].add(relation)
-        for (quote_id,) in session.execute(misquote_query):
-            found[quote_id].add("misquote")
+        for relation, variant_a, variant_b in session.execute(query):
+            for variant_id in (variant_a, variant_b):
+                quote_id = quote_of.get(variant_id)
+                if quote_id is not None:
+                    found[quote_id].add(relation)
     return dict(found)
 
 
@@ -169,33 +222,52 @@ def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
 
 
 def quote_trees(session: Session, quote_ids: list[int]) -> list[dict[str, Any]]:
-    """Full quote → variants → occurrences → source trees, in the order given."""
+    """Full quote → variants → occurrences → source trees, in the order given.
+
+    Four statements per chunk of quotes, each through an index (quote and speaker by
+    primary key, variants by `quote_id`, occurrences by `variant_id` with their sources by
+    primary key, flag links by either end's variant id), reading named columns only.
+    """
     if not quote_ids:
         return []
-    quotes = {q.id: q for q in session.scalars(select(Quote).where(Quote.id.in_(quote_ids)))}
-    speakers = {
-        s.id: s
-        for s in session.scalars(
-            select(Speaker).where(Speaker.id.in_({q.speaker_id for q in quotes.values()}))
-        )
-    }
-    variants: dict[int, list[Variant]] = defaultdict(list)
+    quotes: dict[int, Any] = {}
+    variants: dict[int, list[Any]] = defaultdict(list)
     occurrences: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for chunk in _chunks(quote_ids):
-        for variant in session.scalars(
-            select(Variant).where(Variant.quote_id.in_(chunk)).order_by(Variant.id)
+    quote_of: dict[int, int] = {}
+    misquoted: set[int] = set()
+    for chunk in _chunks(list(dict.fromkeys(quote_ids))):
+        for quote in session.execute(
+            select(
+                Quote.id,
+                Quote.speaker_id,
+                Speaker.name,
+                Quote.canonical_variant_id,
+                Quote.canonical_pinned,
+                Quote.status,
+                Quote.story_id,
+                Quote.first_seen_at,
+                Quote.outlet_count,
+            )
+            .join(Speaker, Speaker.id == Quote.speaker_id)
+            .where(Quote.id.in_(chunk))
+        ):
+            quotes[quote.id] = quote
+        for variant in session.execute(
+            select(*_VARIANT_COLUMNS).where(Variant.quote_id.in_(chunk)).order_by(Variant.id)
         ):
             variants[variant.quote_id].append(variant)
-        rows = session.execute(
-            select(Occurrence, Source)
+            quote_of[variant.id] = variant.quote_id
+            if variant.misquote:
+                misquoted.add(variant.quote_id)
+    for chunk in _chunks(list(quote_of)):
+        for row in session.execute(
+            select(*_OCCURRENCE_COLUMNS)
             .join(Source, Source.id == Occurrence.source_id)
-            .join(Variant, Variant.id == Occurrence.variant_id)
-            .where(Variant.quote_id.in_(chunk), Occurrence.status != "not_a_quote")
+            .where(Occurrence.variant_id.in_(chunk), Occurrence.status != "not_a_quote")
             .order_by(Source.published_at, Source.id, Occurrence.char_start)
-        )
-        for occurrence, source in rows:
-            occurrences[occurrence.variant_id].append(_occurrence_dict(occurrence, source))
-    flags = quote_flags(session, quote_ids)
+        ):
+            occurrences[row.variant_id].append(_occurrence_dict(row))
+    evidence = _variant_evidence(session, quote_of, misquoted)
     trees = []
     for quote_id in quote_ids:
         quote = quotes.get(quote_id)
@@ -231,7 +303,7 @@ def quote_trees(session: Session, quote_ids: list[int]) -> list[dict[str, Any]]:
             {
                 "quote_id": quote.id,
                 "speaker_id": quote.speaker_id,
-                "speaker": speakers[quote.speaker_id].name,
+                "speaker": quote.name,
                 "canonical": canonical.wording if canonical else None,
                 "canonical_variant_id": canonical.id if canonical else None,
                 "canonical_pinned": quote.canonical_pinned,
@@ -239,7 +311,9 @@ def quote_trees(session: Session, quote_ids: list[int]) -> list[dict[str, Any]]:
                 "story_id": quote.story_id,
                 "first_seen_at": quote.first_seen_at,
                 "variants": variant_rows,
-                "flags": flags.get(quote.id, []),
+                "flags": ordered_flags(
+                    evidence.get(quote.id, ()), quote.outlet_count, quote.status
+                ),
                 "outlets": len(outlets),
                 "sources": len(
                     {o["source_id"] for v in variants[quote_id] for o in occurrences[v.id]}

@@ -141,3 +141,33 @@ def test_compare_command_and_api(capsys: pytest.CaptureFixture[str]) -> None:
     cut = cli_json(capsys, "compare", "It does exist as a card", "exists as a card")
     assert cut["relation"] in ("truncation", "minor_edit")
     assert cut.get("scores")
+
+
+def test_keys_of_an_older_version_force_one_rebuild(seeded: str) -> None:
+    """A database keyed by an older `KEY_VERSION` is relinked from scratch once, not left
+    with keys new wordings can never meet."""
+    from sqlalchemy import String, func, select, update
+
+    from provenance.linking.candidates import KEY_VERSION
+    from provenance.storage.models import VariantKey
+
+    database = open_database(seeded)
+    with database.session() as session:
+        keys = session.scalar(select(func.count()).select_from(VariantKey))
+        old = "1" if KEY_VERSION != "1" else "0"
+        session.execute(
+            update(VariantKey).values(
+                key=func.substr(VariantKey.key, 1, 1, type_=String)
+                + old
+                + func.substr(VariantKey.key, 3, type_=String)
+            )
+        )
+        assert session.scalar(select(VariantKey.key).limit(1))[1] == old
+    assert keys
+    assert link_pending(database).mode == "rebuild (keys upgraded)"
+    with database.session() as session:
+        versions = set(session.scalars(select(func.substr(VariantKey.key, 2, 1)).distinct()))
+        assert session.scalar(select(func.count()).select_from(VariantKey)) == keys
+    assert versions == {KEY_VERSION}
+    assert link_pending(database).mode == "incremental"
+    database.dispose()

@@ -1,11 +1,13 @@
 """`export csv`: one row per occurrence of speech, streamed straight from the database.
 
 Same columns as `provenance quotes --format csv` (`rows.OCCURRENCE_COLUMNS`, built there
-from quote trees), but produced by one Core `SELECT` over occurrence ⋈ variant ⋈ quote ⋈
-source, fetched in partitions: no ORM objects, no trees, no query per quote or per row.
-Quote-level columns come from data loaded once before the first row (speaker names,
-`lookup.evidence_flags`, `review_statuses`) and from the quote's own rows as they stream
-past (`outlets`, counted as `quote_trees` counts them).
+from quote trees), but produced by one Core `SELECT` of occurrence ⋈ variant, streamed in
+partitions (fetchmany on SQLite, a server-side cursor on PostgreSQL): no ORM objects, no
+trees, no query per quote or per row. Everything that is per variant, per quote or per
+source is read once before the first row (`_variant_rows`, `_source_rows`, speaker names,
+`lookup.evidence_flags`, `review_statuses`) and encoded once when first needed: a row is
+one string built from cached pieces (quote and wording cells, the source's cells, the
+attributed name and cue) and the occurrence's own numbers.
 
 Row order: quote by quote (by id: the index on variant.quote_id gives this order without
 sorting the whole result), and within a quote as `quote_trees` shows it: canonical
@@ -17,8 +19,11 @@ their own with `repeat_of` set to the first occurrence's `occurrence_id`; pass
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
+from itertools import count, groupby
+from operator import itemgetter
 from typing import Any, TextIO
 
 from sqlalchemy import Select, select
@@ -26,15 +31,15 @@ from sqlalchemy.orm import Session
 
 from provenance.export.formats import FORMULA_PREFIXES, csv_writer
 from provenance.export.rows import OCCURRENCE_COLUMNS
-from provenance.lookup import evidence_flags, ordered_flags, outlet_key
-from provenance.storage.models import Occurrence, Quote, Source, Speaker, Variant
+from provenance.lookup import FLAG_RELATIONS, evidence_flags, ordered_flags
+from provenance.storage.models import Link, Occurrence, Quote, Source, Speaker, Variant
 
 EXPORT_COLUMNS = OCCURRENCE_COLUMNS
 
-_CANONICAL = OCCURRENCE_COLUMNS.index("canonical_wording")
 _FORMULA_FIRST = frozenset(prefix[0] for prefix in FORMULA_PREFIXES)
 
 FETCH_ROWS = 5000  # rows per round trip (SQLite fetchmany; a server-side cursor on PostgreSQL)
+WRITE_LINES = 2000  # records per write to the output
 
 
 def review_statuses(session: Session) -> Mapping[int, str]:
@@ -50,16 +55,10 @@ def review_statuses(session: Session) -> Mapping[int, str]:
     return decided_statuses(session, None)
 
 
-# Positions in a `_speech_query` result row.
+# Positions in a `_speech_query` row.
 (
     _QUOTE,
-    _SPEAKER,
-    _CANONICAL_ID,
     _VARIANT,
-    _WORDING,
-    _RELATION,
-    _SIMILARITY,
-    _MISQUOTE,
     _OCCURRENCE,
     _SOURCE,
     _SPANS,
@@ -70,19 +69,29 @@ def review_statuses(session: Session) -> Mapping[int, str]:
     _KIND,
     _CONFIDENCE,
     _REPEAT,
-    _STATUS,
-    _OUTLET_COUNT,
-) = range(20)
-# Positions in a `_source_rows` entry.
-_S_PUBLISHED, _S_PATH, _S_OUTLET, _S_TITLE, _S_AUTHOR, _S_URL = range(6)
+) = range(12)
+# Positions in a `_variant_rows` value.
+(
+    _V_SPEAKER,
+    _V_CANONICAL,
+    _V_WORDING,
+    _V_RELATION,
+    _V_SIMILARITY,
+    _V_MISQUOTE,
+    _V_STATUS,
+    _V_OUTLET_COUNT,
+    _V_QUOTE,
+) = range(1, 10)
+# Positions in a `_source_rows` value.
+_S_PUBLISHED, _S_PATH, _S_OUTLET, _S_TITLE, _S_AUTHOR, _S_URL = range(1, 7)
 
 
 def _speech_query(speaker_id: int | None) -> Select[Any]:
     """Speech occurrences grouped by quote (`variant.quote_id` order), occurrence columns
     only: the wording's and quote's cells come from `_variant_rows` (read once per variant,
     not once per occurrence), the source's from `_source_rows`, and the rows of one quote
-    are put in display order in Python (`_display_order`), which spares the database a sort
-    of the whole joined result."""
+    are put in display order in Python (`_in_display_order`), which spares the database a
+    sort of the whole joined result."""
     query = (
         select(
             Variant.quote_id,
@@ -108,9 +117,41 @@ def _speech_query(speaker_id: int | None) -> Select[Any]:
     return query
 
 
-def _variant_rows(session: Session, speaker_id: int | None) -> dict[int, tuple[Any, ...]]:
-    """variant id -> (speaker id, canonical variant id, wording, relation, similarity,
-    misquote, quote status, quote outlet count)."""
+_cursor_names = count()
+
+
+def _plain_rows(session: Session, query: Select[Any]) -> Iterator[tuple[Any, ...]]:
+    """`query`'s rows as the DBAPI returns them, plain tuples fetched FETCH_ROWS at a time
+    (a server-side cursor on PostgreSQL), on the session's connection and transaction.
+
+    Only for columns that need no result processing (integers, floats, strings; a boolean
+    arrives as 0/1 on SQLite). Tuples are what makes the per-row code fast: SQLAlchemy's
+    rows cost a Python-level iteration for every unpacking."""
+    connection = session.connection()
+    compiled = query.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    params: Any = compiled.params
+    if compiled.positiontup is not None:
+        params = tuple(params[name] for name in compiled.positiontup)
+    dbapi = connection.connection.dbapi_connection
+    assert dbapi is not None
+    if connection.dialect.name == "postgresql":
+        cursor = dbapi.cursor(name=f"provenance_export_{next(_cursor_names)}")
+    else:
+        cursor = dbapi.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        while batch := cursor.fetchmany(FETCH_ROWS):
+            yield from batch
+    finally:
+        cursor.close()
+
+
+def _variant_rows(session: Session, speaker_id: int | None) -> dict[int, Any]:
+    """variant id -> (id, speaker id, canonical variant id, wording, relation, similarity,
+    misquote, quote status, quote outlet count, quote id), fetched in one go; `misquote` is
+    only read through `bool()`."""
     query = select(
         Variant.id,
         Quote.speaker_id,
@@ -121,47 +162,117 @@ def _variant_rows(session: Session, speaker_id: int | None) -> dict[int, tuple[A
         Variant.misquote,
         Quote.status,
         Quote.outlet_count,
+        Variant.quote_id,
     ).join(Quote, Quote.id == Variant.quote_id)
     if speaker_id is not None:
         query = query.where(Variant.speaker_id == speaker_id)
-    return {row[0]: tuple(row[1:]) for row in session.connection().execute(query)}
+    return {row[0]: row for row in _plain_rows(session, query)}
 
 
-def _source_rows(session: Session) -> dict[int, tuple[Any, ...]]:
-    """source id -> (published_at, path, outlet, title, author, url), for every source."""
-    return {
-        row[0]: tuple(row[1:])
-        for row in session.connection().execute(
-            select(
-                Source.id,
-                Source.published_at,
-                Source.path,
-                Source.outlet,
-                Source.title,
-                Source.author,
-                Source.url,
-            )
+def _source_rows(session: Session) -> tuple[dict[int, Any], dict[int, int]]:
+    """source id -> (id, published_at, path, outlet, title, author, url), every source; and
+    source id -> its rank in `quote_trees`' occurrence order (publication date, then id,
+    with NULL dates where this database's ORDER BY puts them, as the trees have them)."""
+    query = select(
+        Source.id,
+        Source.published_at,
+        Source.path,
+        Source.outlet,
+        Source.title,
+        Source.author,
+        Source.url,
+    ).order_by(Source.published_at, Source.id)
+    dialect = session.connection().dialect
+    # The one column that needs its type's conversion (SQLite stores date-times as text).
+    when = Source.published_at.type.dialect_impl(dialect).result_processor(dialect, None)
+    rows = [
+        (row[0], when(row[1]) if when else row[1], *row[2:]) for row in _plain_rows(session, query)
+    ]
+    return {row[0]: row for row in rows}, {row[0]: rank for rank, row in enumerate(rows)}
+
+
+def _evidence(session: Session, variants: Mapping[int, Any]) -> dict[int, set[str]]:
+    """`lookup.evidence_flags(session)` from `variants` holding EVERY variant: the quotes
+    of drift/conflict links' ends come from it instead of two joins per link."""
+    found: dict[int, set[str]] = defaultdict(set)
+    for variant in variants.values():
+        if variant[_V_MISQUOTE]:
+            found[variant[_V_QUOTE]].add("misquote")
+    links = select(Link.relation, Link.variant_a_id, Link.variant_b_id).where(
+        Link.relation.in_(FLAG_RELATIONS), Link.status != "rejected"
+    )
+    for relation, variant_a, variant_b in _plain_rows(session, links):
+        found[variants[variant_a][_V_QUOTE]].add(relation)
+        found[variants[variant_b][_V_QUOTE]].add(relation)
+    return dict(found)
+
+
+class _Cache(dict):  # type: ignore[type-arg]
+    """A dict that fills itself: `cache[key]` computes a missing value once, `make(key)`."""
+
+    def __init__(self, make: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.make(key)
+        return value
+
+
+class _Speech:
+    """What every speech row needs besides its own columns, loaded before the first row."""
+
+    def __init__(self, session: Session, speaker_id: int | None) -> None:
+        self.session = session
+        self.speakers = dict(session.execute(select(Speaker.id, Speaker.name)).all())
+        self.review = review_statuses(session)
+        self.sources, self.ranks = _source_rows(session)
+        self.variants = _variant_rows(session, speaker_id)
+        self.evidence = (
+            evidence_flags(session) if speaker_id is not None else _evidence(session, self.variants)
         )
-    }
+        # What makes two sources one outlet, as `lookup.outlet_key` has it: the same outlet
+        # name up to case, or (no outlet) the same source. A name never equals an id.
+        self.outlets = {
+            source_id: row[_S_OUTLET].casefold() if row[_S_OUTLET] else source_id
+            for source_id, row in self.sources.items()
+        }
 
+    def in_display_order(self, rows: list[Any]) -> tuple[list[Any], Any]:
+        """A quote's rows as `quote_trees` shows them (canonical wording first, then the
+        other variants by id; occurrences by date, source and position), and the quote's
+        columns (a `_variant_rows` value)."""
+        quote = self.variants[rows[0][_VARIANT]]
+        if len(rows) > 1:
+            canonical, ranks = quote[_V_CANONICAL], self.ranks
+            rows.sort(key=lambda r: (r[1] != canonical, r[1], ranks[r[3]], r[5]))
+        return rows, quote
 
-def _display_order(
-    quote: list[Any], sources: Mapping[int, tuple[Any, ...]], nulls_first: bool
-) -> list[Any]:
-    """A quote's rows as `quote_trees` shows them: canonical wording first, then the other
-    variants by id; occurrences by publication date (undated first on SQLite, last on
-    PostgreSQL, as their ORDER BY puts NULLs), source and position."""
-    if len(quote) == 1:
-        return quote
-    canonical = quote[0][_CANONICAL_ID]
-    undated = (0, 0) if nulls_first else (1, 0)
+    def canonical(self, rows: list[Any], quote: Any) -> str | None:
+        """The canonical wording; a quote without one shows its first, as `quote_trees`
+        does."""
+        wanted = quote[_V_CANONICAL]
+        if wanted is None:
+            return self.variants[rows[0][_VARIANT]][_V_WORDING]
+        found = self.variants.get(wanted)
+        if found is not None:
+            return found[_V_WORDING]
+        return self.session.scalar(select(Variant.wording).where(Variant.id == wanted))
 
-    def key(r: Any) -> tuple[Any, ...]:
-        published = sources[r[_SOURCE]][_S_PUBLISHED]
-        when = undated if published is None else (1 if nulls_first else 0, published)
-        return (r[_VARIANT] != canonical, r[_VARIANT], when, r[_SOURCE], r[_START])
+    def quote_cells(self, quote_id: int, rows: list[Any], quote: Any) -> tuple[int, str, str]:
+        """The quote's outlet count (distinct outlets over every occurrence, repeats
+        included, as `quote_trees` counts them), flags and review status."""
+        outlets = 1 if len(rows) == 1 else len({self.outlets[r[_SOURCE]] for r in rows})
+        status = quote[_V_STATUS]
+        found = self.evidence.get(quote_id, ())
+        flags = ";".join(ordered_flags(found, quote[_V_OUTLET_COUNT], status))
+        return outlets, flags, self.review.get(quote_id, status)
 
-    return sorted(quote, key=key)
+    def quotes(self, result: Any) -> Iterator[tuple[int, list[Any], Any]]:
+        """(quote id, its rows in display order, its `_variant_rows` value) per quote."""
+        for quote_id, group in groupby(result, itemgetter(_QUOTE)):
+            rows, quote = self.in_display_order(list(group))
+            yield quote_id, rows, quote
 
 
 def _fragment_query() -> Select[Any]:
@@ -204,59 +315,6 @@ def _when(value: datetime | date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _quote_rows(
-    quote: list[Any],
-    speakers: Mapping[int, str],
-    canonical: str | None,
-    evidence: Mapping[int, set[str]],
-    review: Mapping[int, str],
-    include_repeats: bool,
-    sources: Mapping[int, tuple[Any, ...]],
-) -> Iterator[list[Any]]:
-    """The CSV rows of one quote, from all of its result rows (in display order)."""
-    first = quote[0]
-    quote_id, status = first[_QUOTE], first[_STATUS]
-    speaker = _text(speakers.get(first[_SPEAKER]))
-    canonical = _text(canonical)
-    # As in `quote_trees`: distinct outlets over every occurrence, repeats included.
-    outlets = len({outlet_key(sources[r[_SOURCE]][_S_OUTLET], r[_SOURCE]) for r in quote})
-    flags = _text(";".join(ordered_flags(evidence.get(quote_id, ()), first[_OUTLET_COUNT], status)))
-    review_status = _text(review.get(quote_id, status))
-    for r in quote:
-        if not include_repeats and r[_REPEAT] is not None:
-            continue
-        source = sources[r[_SOURCE]]
-        yield [
-            quote_id,
-            speaker,
-            canonical,
-            r[_VARIANT],
-            _text(r[_WORDING]),
-            r[_RELATION],
-            round(r[_SIMILARITY], 1),
-            bool(r[_MISQUOTE]),
-            r[_OCCURRENCE],
-            r[_SOURCE],
-            _text(source[_S_PATH]),
-            _text(source[_S_OUTLET]),
-            _text(source[_S_TITLE]),
-            _text(source[_S_AUTHOR]),
-            _text(source[_S_URL]),
-            _when(source[_S_PUBLISHED]),
-            r[_SPANS],
-            r[_START],
-            r[_END],
-            _text(r[_ATTRIBUTED]),
-            _text(r[_CUE]),
-            r[_KIND],
-            r[_CONFIDENCE],
-            r[_REPEAT],
-            outlets,
-            flags,
-            review_status,
-        ]
-
-
 def iter_occurrence_rows(
     session: Session,
     *,
@@ -281,56 +339,69 @@ def _speaker_id(session: Session, speaker: str | None) -> int | None:
     return find_speaker(session, speaker).id
 
 
+def _speech_result(session: Session, speaker_id: int | None) -> Iterator[tuple[Any, ...]]:
+    """The speech rows, streamed as plain tuples on the session's connection."""
+    return _plain_rows(session, _speech_query(speaker_id))
+
+
 def _rows(
-    session: Session,
-    speaker_id: int | None,
-    include_fragments: bool,
-    include_repeats: bool,
-    *,
-    as_lines: bool = False,
-) -> Iterator[Any]:
-    """Row lists, or (`as_lines`) finished CSV records, for the speech then the fragments."""
-    speakers = dict(session.execute(select(Speaker.id, Speaker.name)).all())
-    evidence = evidence_flags(session)
-    review = review_statuses(session)
-    sources = _source_rows(session)
-    nulls_first = session.get_bind().dialect.name != "postgresql"
-    # Core rows on the session's connection: no ORM loading layer between cursor and CSV.
-    connection = session.connection()
-    result = connection.execute(_speech_query(speaker_id).execution_options(yield_per=FETCH_ROWS))
-    cells: dict[Any, str] = {}
+    session: Session, speaker_id: int | None, include_fragments: bool, include_repeats: bool
+) -> Iterator[list[Any]]:
+    """Row lists for the speech, then the fragments."""
+    speech = _Speech(session, speaker_id)
+    sources = speech.sources
+    for quote_id, rows, quote in speech.quotes(_speech_result(session, speaker_id)):
+        outlets, flags, review_status = speech.quote_cells(quote_id, rows, quote)
+        speaker = _text(speech.speakers.get(quote[_V_SPEAKER]))
+        canonical = _text(speech.canonical(rows, quote))
+        flags, review_status = _text(flags), _text(review_status)
+        for r in rows:
+            if not include_repeats and r[_REPEAT] is not None:
+                continue
+            variant = speech.variants[r[_VARIANT]]
+            source = sources[r[_SOURCE]]
+            yield [
+                quote_id,
+                speaker,
+                canonical,
+                r[_VARIANT],
+                _text(variant[_V_WORDING]),
+                variant[_V_RELATION],
+                round(variant[_V_SIMILARITY], 1),
+                bool(variant[_V_MISQUOTE]),
+                r[_OCCURRENCE],
+                r[_SOURCE],
+                _text(source[_S_PATH]),
+                _text(source[_S_OUTLET]),
+                _text(source[_S_TITLE]),
+                _text(source[_S_AUTHOR]),
+                _text(source[_S_URL]),
+                _when(source[_S_PUBLISHED]),
+                r[_SPANS],
+                r[_START],
+                r[_END],
+                _text(r[_ATTRIBUTED]),
+                _text(r[_CUE]),
+                r[_KIND],
+                r[_CONFIDENCE],
+                r[_REPEAT],
+                outlets,
+                flags,
+                review_status,
+            ]
+    if include_fragments and speaker_id is None:
+        yield from _fragment_rows(session, include_repeats)
 
-    def finish(quote: list[Any]) -> Iterator[Any]:
-        quote = _display_order(quote, sources, nulls_first)
-        canonical = _canonical(session, quote)
-        if as_lines:
-            return _quote_lines(
-                quote, speakers, canonical, evidence, review, include_repeats, sources, cells
-            )
-        return _quote_rows(quote, speakers, canonical, evidence, review, include_repeats, sources)
 
-    variants = _variant_rows(session, speaker_id)
-    quote: list[Any] = []
-    current = None
-    for raw in result:
-        quote_id, variant_id = raw[0], raw[1]
-        if quote_id != current:
-            if quote:
-                yield from finish(quote)
-            quote = []
-            current = quote_id
-        v = variants[variant_id]
-        # One row in the `_QUOTE` … `_OUTLET_COUNT` layout.
-        quote.append((quote_id, v[0], v[1], variant_id, *v[2:6], *raw[2:], v[6], v[7]))
-    if quote:
-        yield from finish(quote)
-    if not include_fragments or speaker_id is not None:
-        return
-    fragments = connection.execute(_fragment_query().execution_options(yield_per=FETCH_ROWS))
+def _fragment_rows(session: Session, include_repeats: bool) -> Iterator[list[Any]]:
+    """Fragments and headlines as row lists (no quote, speaker or variant cells)."""
+    fragments = session.connection().execute(
+        _fragment_query().execution_options(yield_per=FETCH_ROWS)
+    )
     for r in fragments:
         if not include_repeats and r[16] is not None:
             continue
-        row = [
+        yield [
             None,
             None,
             None,
@@ -359,20 +430,6 @@ def _rows(
             None,
             None,
         ]
-        yield _line(row) if as_lines else row
-
-
-def _canonical(session: Session, quote: list[Any]) -> str | None:
-    """The canonical wording: the first row's, since the canonical variant sorts first.
-
-    Only when the canonical variant has no exported occurrence is it looked up (rare);
-    a quote without a canonical shows its first wording, as `quote_trees` does.
-    """
-    first = quote[0]
-    wanted = first[_CANONICAL_ID]
-    if wanted is None or wanted == first[_VARIANT]:
-        return first[_WORDING]
-    return session.scalar(select(Variant.wording).where(Variant.id == wanted))
 
 
 def occurrence_rows(session: Session, **options: Any) -> Iterator[dict[str, Any]]:
@@ -407,78 +464,92 @@ def _quoted(value: str) -> str:
     return value
 
 
-def _quote_lines(
-    quote: list[Any],
-    speakers: Mapping[int, str],
-    canonical: str | None,
-    evidence: Mapping[int, set[str]],
-    review: Mapping[int, str],
-    include_repeats: bool,
-    sources: Mapping[int, tuple[Any, ...]],
-    cells: dict[Any, str],
-) -> Iterator[str]:
-    """The CSV records of one quote, straight from its result rows: the same cells as
-    `_quote_rows`, but each quote's, variant's and source's cells are encoded once, since
-    the long texts (canonical wording, wording, title) repeat across rows; short repeated
-    texts (attributed name, cue, source cells) are encoded once per export (`cells`)."""
-    first = quote[0]
-    quote_id, status = first[_QUOTE], first[_STATUS]
-    outlets = len({outlet_key(sources[r[_SOURCE]][_S_OUTLET], r[_SOURCE]) for r in quote})
-    flags = ";".join(ordered_flags(evidence.get(quote_id, ()), first[_OUTLET_COUNT], status))
-    head = f"{quote_id},{_field(speakers.get(first[_SPEAKER]))},{_field(canonical)},"
-    tail = f",{outlets},{_field(flags)},{_field(review.get(quote_id, status))}\r\n"
-    variant_id = None
-    variant = ""
-    for (
-        _q,
-        _s,
-        _c,
-        this_variant,
-        wording,
-        relation,
-        similarity,
-        misquote,
-        occurrence_id,
-        source_id,
-        spans,
-        start,
-        end,
-        attributed,
-        cue,
-        kind,
-        confidence,
-        repeat_of,
-        _status,
-        _count,
-    ) in quote:
-        if repeat_of is None:
-            repeat_of = ""
-        elif not include_repeats:
-            continue
-        if this_variant != variant_id:
-            variant_id = this_variant
-            variant = (
-                f"{variant_id},{_field(wording)},{relation},"
-                f"{round(similarity, 1)},{bool(misquote)},"
-            )
-        source = cells.get(source_id)
-        if source is None:
-            published, path, outlet, title, author, url = sources[source_id]
-            source = cells[source_id] = (
-                f"{source_id},{_field(path)},{_field(outlet)},{_field(title)},"
-                f"{_field(author)},{_field(url)},"
-                f"{published.isoformat() if published is not None else ''}"
-            )
-        who = cells.get(("a", attributed))
-        if who is None:
-            who = cells[("a", attributed)] = _field(attributed)
-        said = cells.get(("c", cue))
-        if said is None:
-            said = cells[("c", cue)] = _field(cue)
-        yield (
-            f"{head}{variant}{occurrence_id},{source},{spans},{start},"
-            f"{end},{who},{said},{kind},{confidence},{repeat_of}{tail}"
+def _speech_lines(
+    session: Session, speaker_id: int | None, include_repeats: bool
+) -> Iterator[tuple[list[str], int]]:
+    """Finished CSV records of the speech rows, a batch of whole quotes at a time, with the
+    number of records: the cells of `_rows`, each encoded once (`_field`) where it is first
+    needed: the quote's cells once per quote, a wording's once per variant, a source's once
+    per export (`sources`), attributed names and cues once per export (`who`, `said`)."""
+    speech = _Speech(session, speaker_id)
+    raw = speech.sources
+
+    def source_cells(source_id: int) -> str:
+        _id, published, path, outlet, title, author, url = raw[source_id]
+        return (
+            f"{source_id},{_field(path)},{outlet_cells[outlet]},{_field(title)},"
+            f"{author_cells[author]},{_field(url)},"
+            f"{published.isoformat() if published is not None else ''}"
         )
+
+    sources, who, said = _Cache(source_cells), _Cache(_field), _Cache(_field)
+    outlet_cells, author_cells = _Cache(_field), _Cache(_field)  # few values, many sources
+    speakers = _Cache(lambda speaker_id: _field(speech.speakers.get(speaker_id)))
+    statuses = _Cache(_field)  # review statuses
+    # Flags of the many quotes without drift/conflict/misquote evidence, by (single outlet
+    # per the quote's figures, status).
+    plain_flags = _Cache(
+        lambda key: _field(";".join(ordered_flags((), 1 if key[0] else 2, key[1])))
+    )
+    variants, ranks, outlet_of = speech.variants, speech.ranks, speech.outlets
+    evidence, review = speech.evidence, speech.review
+    lines: list[str] = []
+    append = lines.append
+    # Inlined `_Speech.quotes`, `in_display_order` and `quote_cells` (this loop runs per quote).
+    for quote_id, group in groupby(_speech_result(session, speaker_id), itemgetter(_QUOTE)):
+        rows = list(group)
+        quote = variants[rows[0][_VARIANT]]
+        if len(rows) > 1:
+            canonical_id = quote[_V_CANONICAL]
+            rows.sort(key=lambda r: (r[1] != canonical_id, r[1], ranks[r[3]], r[5]))
+            outlets = len({outlet_of[r[_SOURCE]] for r in rows})
+        else:
+            outlets = 1
+        status = quote[_V_STATUS]
+        found = evidence.get(quote_id)
+        if found is None:
+            flags = plain_flags[(quote[_V_OUTLET_COUNT] <= 1, status)]
+        else:
+            flags = _field(";".join(ordered_flags(found, quote[_V_OUTLET_COUNT], status)))
+        head = f"{quote_id},{speakers[quote[_V_SPEAKER]]},{_field(speech.canonical(rows, quote))},"
+        tail = f",{outlets},{flags},{statuses[review.get(quote_id, status)]}\r\n"
+        variant_id = None
+        prefix = ""
+        for (
+            _quote,
+            this_variant,
+            occurrence_id,
+            source_id,
+            spans,
+            start,
+            end,
+            attributed,
+            cue,
+            kind,
+            confidence,
+            repeat_of,
+        ) in rows:
+            if repeat_of is None:
+                repeat_of = ""
+            elif not include_repeats:
+                continue
+            if this_variant != variant_id:
+                variant_id = this_variant
+                v = variants[variant_id]
+                prefix = (
+                    f"{head}{variant_id},{_field(v[_V_WORDING])},{v[_V_RELATION]},"
+                    f"{round(v[_V_SIMILARITY], 1)},{bool(v[_V_MISQUOTE])},"
+                )
+            append(
+                f"{prefix}{occurrence_id},{sources[source_id]},{spans},{start},{end},"
+                f"{who[attributed]},{said[cue]},{kind},{confidence},{repeat_of}{tail}"
+            )
+        if len(lines) >= WRITE_LINES:
+            yield lines, len(lines)
+            lines = []
+            append = lines.append
+    if lines:
+        yield lines, len(lines)
 
 
 def export_occurrences_csv(
@@ -495,15 +566,20 @@ def export_occurrences_csv(
     record ends with CRLF as written.
     """
     speaker_id = _speaker_id(session, speaker)  # before the header: no header, then error
-    lines_iter = _rows(session, speaker_id, include_fragments, include_repeats, as_lines=True)
+    batches = _speech_lines(session, speaker_id, include_repeats)
     csv_writer(out).writerow(EXPORT_COLUMNS)
     count = 0
-    lines: list[str] = []
-    for line in lines_iter:
-        lines.append(line)
-        if len(lines) >= 2000:
-            out.write("".join(lines))
-            count += len(lines)
-            lines = []
-    out.write("".join(lines))
-    return count + len(lines)
+    for lines, records in batches:
+        out.write("".join(lines))
+        count += records
+    if include_fragments and speaker_id is None:
+        lines = []
+        for row in _fragment_rows(session, include_repeats):
+            lines.append(_line(row))
+            if len(lines) >= WRITE_LINES:
+                out.write("".join(lines))
+                count += len(lines)
+                lines = []
+        out.write("".join(lines))
+        count += len(lines)
+    return count

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, select, union_all, update
 from sqlalchemy.orm import Session
 
 from provenance.linking import (
@@ -30,8 +30,10 @@ from provenance.linking import (
     plan_links,
     plan_stories,
 )
+from provenance.linking.candidates import KEY_VERSION
 from provenance.linking.model import Conflict, DriftCandidate, PlannedLink
-from provenance.storage.db import Database
+from provenance.storage.db import Database, insert_rows
+from provenance.storage.maintenance import refresh_statistics
 from provenance.storage.models import (
     RELATIONS,
     Link,
@@ -40,6 +42,7 @@ from provenance.storage.models import (
     Source,
     Variant,
     VariantKey,
+    utcnow,
 )
 
 CHUNK = 500
@@ -351,20 +354,23 @@ def replace_auto_links(
     ids = sorted(set(variant_ids))
     decided: set[frozenset[int]] = set()
     stored: dict[frozenset[int], dict] = {}  # type: ignore[type-arg]
-    columns = [Link.id, *(getattr(Link, name) for name in _LINK_FIELDS)]
+    columns = [Link.id, *(getattr(Link, name) for name in _LINK_FIELDS), Link.origin, Link.status]
     for chunk in _chunks(ids):
-        condition = Link.variant_a_id.in_(chunk) | Link.variant_b_id.in_(chunk)
-        for a, b in session.execute(
-            select(Link.variant_a_id, Link.variant_b_id).where(
-                condition, (Link.origin == "editor") | (Link.status != "proposed")
+        # Every link touching the chunk, in one statement with one branch per end, each
+        # through its own index (an OR of the two ends is planned as a scan of every link
+        # by PostgreSQL whenever its statistics are missing, as during a first link).
+        query = union_all(
+            *(
+                select(*columns).where(end.in_(chunk))
+                for end in (Link.variant_a_id, Link.variant_b_id)
             )
-        ):
-            decided.add(frozenset((a, b)))
-        query = select(*columns).where(condition, Link.origin == "auto", Link.status == "proposed")
-        if relations is not None:
-            query = query.where(Link.relation.in_(relations))
+        )
         for row in session.execute(query):
-            stored[frozenset((row.variant_a_id, row.variant_b_id))] = dict(row._mapping)
+            key = frozenset((row.variant_a_id, row.variant_b_id))
+            if row.origin == "editor" or row.status != "proposed":
+                decided.add(key)
+            elif row.origin == "auto" and (relations is None or row.relation in relations):
+                stored[key] = dict(row._mapping)
     rows: dict[frozenset[int], dict] = {}  # type: ignore[type-arg]
     for link in links:
         rows.setdefault(
@@ -434,8 +440,7 @@ def replace_auto_links(
         for row in new_rows
         if frozenset((row["variant_a_id"], row["variant_b_id"])) not in existing
     ]
-    for chunk in _chunks(new_rows, 2000):
-        session.execute(insert(Link), chunk)
+    _insert_links(session, new_rows)
     if touched is not None:
         for key, old in stored.items():
             if old["relation"] in PAIR_RELATIONS:
@@ -444,6 +449,24 @@ def replace_auto_links(
             if row["relation"] in PAIR_RELATIONS:
                 touched.pair(row["variant_a_id"], row["variant_b_id"])
     return len(new_rows) + len(changed) + kept, drift_count, conflict_count
+
+
+# Every column a new link row is written with (`_link_row` leaves some out: NULL).
+_LINK_INSERT = (*_LINK_FIELDS, "origin", "status", "created_at")
+
+
+def _insert_links(session: Session, rows: list[dict]) -> None:  # type: ignore[type-arg]
+    """Write new link rows with the backend's bulk path (`storage.db.insert_rows`: COPY on
+    PostgreSQL, where an executemany of INSERTs cost a round trip per row), ids from the
+    table's sequence or rowid; `created_at` is set here since Python-side defaults do not
+    apply."""
+    now = utcnow()
+    insert_rows(
+        session.connection(),
+        Link.__table__,
+        _LINK_INSERT,
+        [[now if name == "created_at" else row.get(name) for name in _LINK_INSERT] for row in rows],
+    )
 
 
 def store_keys(
@@ -460,8 +483,12 @@ def store_keys(
     for variant_id in all_ids:
         if variant_id not in seen:
             rows.append({"variant_id": variant_id, "key": "none"})
-    for chunk in _chunks(rows, 5000):
-        session.execute(insert(VariantKey), chunk)
+    insert_rows(
+        session.connection(),
+        VariantKey.__table__,
+        ("variant_id", "key"),
+        [(row["variant_id"], row["key"]) for row in rows],
+    )
 
 
 # A run that re-clustered at least this share of the wordings refreshes the whole review
@@ -630,6 +657,38 @@ def _touched_stories(
 
 def rebuild(database: Database) -> LinkReport:
     """Recompute every cluster, link, story and drift candidate from the stored wordings."""
+    report = _rebuild(database)
+    refresh_statistics(database)
+    return report
+
+
+def link_pending(database: Database) -> LinkReport:
+    """Link the wordings stored since the last link against what is already there.
+
+    Both entry points refresh the planner's statistics once their writes have committed
+    (`storage.maintenance`: on PostgreSQL, tables never analysed or grown twofold), since a
+    link run is the bulk write after which editors look things up."""
+    report = _rebuild(database, "rebuild (keys upgraded)") if _keys_stale(database) else None
+    report = report or _link_pending(database)
+    refresh_statistics(database)
+    return report
+
+
+def _keys_stale(database: Database) -> bool:
+    """True when stored candidate keys come from another ``KEY_VERSION``.
+
+    Keys carry their version as second character; new wordings' keys would not meet
+    stale stored ones, so an incremental run would silently miss links. Relinking once
+    from scratch (editor decisions survive it) keeps incremental equal to a rebuild.
+    """
+    with database.session() as session:
+        stale = session.scalar(
+            select(VariantKey.key).where(func.substr(VariantKey.key, 2, 1) != KEY_VERSION).limit(1)
+        )
+    return stale is not None
+
+
+def _rebuild(database: Database, mode: str = "rebuild") -> LinkReport:
     with database.session(immediate=True) as session:
         variants = load_variants(session)
         sources = load_sources(session)
@@ -646,12 +705,11 @@ def rebuild(database: Database) -> LinkReport:
         _, drift = _refresh_stories_and_drift(session, constraints)
         _refresh_review_queue(session)
         return LinkReport(
-            "rebuild", len(variants), len(plan.clusters), len(plan.links), drift, conflicts
+            mode, len(variants), len(plan.clusters), len(plan.links), drift, conflicts
         )
 
 
-def link_pending(database: Database) -> LinkReport:
-    """Link the wordings stored since the last link against what is already there."""
+def _link_pending(database: Database) -> LinkReport:
     with database.session(immediate=True) as session:
         pending = list(
             session.scalars(

@@ -137,8 +137,10 @@ class Quote(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     speaker_id: Mapped[int] = mapped_column(ForeignKey("speaker.id"), index=True)
+    # Indexed like every foreign key that a delete has to check: deleting a variant (an
+    # editor's split or merge) would otherwise scan every quote, on PostgreSQL and SQLite.
     canonical_variant_id: Mapped[int | None] = mapped_column(
-        ForeignKey("variant.id", use_alter=True, ondelete="SET NULL")
+        ForeignKey("variant.id", use_alter=True, ondelete="SET NULL"), index=True
     )
     # True when an editor chose the canonical wording; automatic relinking never overrides it.
     canonical_pinned: Mapped[bool] = mapped_column(default=False)
@@ -256,7 +258,8 @@ class Link(Base):
     scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     alignment: Mapped[str | None] = mapped_column(String(64))
     drift_score: Mapped[float | None] = mapped_column(Float)
-    likely_original_id: Mapped[int | None] = mapped_column(ForeignKey("variant.id"))
+    # Indexed: deleting a variant checks this foreign key (see `Quote.canonical_variant_id`).
+    likely_original_id: Mapped[int | None] = mapped_column(ForeignKey("variant.id"), index=True)
     origin: Mapped[str] = mapped_column(String(16), default="auto")
     status: Mapped[str] = mapped_column(String(16), default="proposed")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
