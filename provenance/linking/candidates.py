@@ -2,9 +2,14 @@
 
 Keys are hashed bigrams of adjacent content-word stems (stopwords skipped), so a truncation,
 a minor edit or a rendering sharing a specific anchor ("street fight") shares at least one key
-with the original. Keys are stable across processes (blake2b, never ``hash()``) so the storage
-layer can persist them in a (key, variant_id) table and query by key. ``CandidateIndex`` is
-the in-memory equivalent; posting lists longer than a cap are ignored (very common shingles).
+with the original. A wording with one content word ("be surprised that the") has no bigram:
+its key is that word's stem ("u" key), and it finds the wordings that may contain it through
+their *container* keys ("k" keys: one per full-weight content stem of a wording with two or
+more content words). Container keys are only ever paired with a one-word fragment's probe
+(``fragment_probe``), never with each other, so they add no pairs between longer wordings.
+Keys are stable across processes (blake2b, never ``hash()``) so the storage layer can persist
+them in a (key, variant_id) table and query by key. ``CandidateIndex`` is the in-memory
+equivalent; posting lists longer than a cap are ignored (very common shingles).
 """
 
 from __future__ import annotations
@@ -15,9 +20,10 @@ from collections.abc import Hashable, Iterable
 from functools import lru_cache
 from hashlib import blake2b
 
+from .compare import VERBATIM_MIN_WEIGHT, VERBATIM_MIN_WORDS
 from .normalise import normalise, word_info
 
-KEY_VERSION = "1"
+KEY_VERSION = "2"  # bump when keys change: stored keys of another version force one rebuild
 DEFAULT_BLOCK_CAP = 400  # postings per (speaker, key) before the key counts as "common"
 DEFAULT_GLOBAL_CAP = 2000  # postings per key an undated wording searches for conflicts
 DEFAULT_LIMIT = 30  # candidates returned per query, best (most shared keys) first
@@ -32,13 +38,79 @@ def _key(kind: str, s: str) -> str:
     return kind + KEY_VERSION + _h(s)
 
 
+# content words this heavy get container keys / may be probed; fragments this long probe
+# (``compare`` only accepts such a fragment as a verbatim run of this length and weight)
+CONTAINER_MIN_WEIGHT = VERBATIM_MIN_WEIGHT
+PROBE_MIN_WORDS = VERBATIM_MIN_WORDS
+
+
 def candidate_keys(normalised_text: str) -> list[str]:
     """Deterministic blocking keys of a (normalised) wording, sorted and de-duplicated.
 
     Bigrams of adjacent content stems; a single content word gives a unigram key; a wording
-    with no content word only matches itself exactly.
+    with no content word only matches itself exactly. Wordings with two or more content words
+    also get container keys (see module docstring): stored keys must hold both so incremental
+    runs find what a rebuild pairs.
     """
-    return list(keys_tuple(normalised_text))
+    n = normalise(normalised_text)
+    return sorted(set(keys_tuple(n)) | set(container_keys_of_normalised(n)))
+
+
+def is_container_key(key: str) -> bool:
+    return key[:1] == "k"
+
+
+@lru_cache(maxsize=65536)
+def container_keys_of_normalised(text: str) -> tuple[str, ...]:
+    """Container keys of text in ``normalise`` form: () unless it has >= 2 content words."""
+    info = [i for w in text.split() if (i := word_info(w))[2]]
+    if len(info) < 2:
+        return ()
+    return tuple(sorted({_key("k", i[0]) for i in info if i[1] >= CONTAINER_MIN_WEIGHT}))
+
+
+def fragment_probe(text: str) -> str | None:
+    """The container key a one-content-word fragment (normalised ``text``) looks up, if any.
+
+    Only wordings of >= ``PROBE_MIN_WORDS`` words whose single content word has full weight
+    probe: anything shorter cannot be verified as a verbatim run (``compare``).
+    """
+    toks = text.split()
+    if len(toks) < PROBE_MIN_WORDS:
+        return None
+    info = [i for w in toks if (i := word_info(w))[2]]
+    if len(info) != 1 or info[0][1] < CONTAINER_MIN_WEIGHT:
+        return None
+    return _key("k", info[0][0])
+
+
+def prepared_keys(text: str) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
+    """(``keys_of_normalised``, ``container_keys_of_normalised``, ``fragment_probe``) of text
+    in ``normalise`` form, in one pass over its words (the engine's per-variant step)."""
+    toks = text.split()
+    info = [i for w in toks if (i := word_info(w))[2]]
+    if len(info) >= 2:
+        keys = tuple(sorted({_key("c", f"{x[0]} {y[0]}") for x, y in itertools.pairwise(info)}))
+        ckeys = tuple(sorted({_key("k", i[0]) for i in info if i[1] >= CONTAINER_MIN_WEIGHT}))
+        return keys, ckeys, None
+    if info:
+        stem, weight = info[0][0], info[0][1]
+        probe = (
+            _key("k", stem)
+            if len(toks) >= PROBE_MIN_WORDS and weight >= CONTAINER_MIN_WEIGHT
+            else None
+        )
+        return (_key("u", stem),), (), probe
+    return ("x" + KEY_VERSION + _h(text),), (), None
+
+
+def probed_keys(text: str) -> tuple[str, ...]:
+    """Keys of the fragments that may probe a wording (normalised ``text``): the "u" key of
+    each stem it has a container key for. Used by incremental runs to fetch those fragments."""
+    info = [i for w in text.split() if (i := word_info(w))[2]]
+    if len(info) < 2:
+        return ()
+    return tuple(sorted({_key("u", i[0]) for i in info if i[1] >= CONTAINER_MIN_WEIGHT}))
 
 
 @lru_cache(maxsize=262144)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from .compare import REWORD_MIN_WORD_RATIO, Comparison
+from .compare import MIN_SPECIFICITY, REWORD_MIN_WORD_RATIO, Comparison
 from .model import EditorConstraints, SourceInput, VariantInput
 from .normalise import is_content, normalise
 
@@ -41,11 +41,36 @@ def shape(v: VariantInput, tokens: list[str]) -> tuple[int, bool]:
     return len(tokens), v.kind == "full" and _bridge_shape(tokens)
 
 
+def swaps_content(cmp: Comparison) -> bool:
+    """A minor edit that replaces content words (not only typography, order or stopwords).
+
+    Within days that is an outlet's word swap; a speaker saying the same sentence frame about
+    another subject months later ("an inquiry into the pension reform" / "... the vaccine
+    order") looks the same, so such an edit only counts within ``WEAK_EDGE_WINDOW``.
+    """
+    return cmp.relation == "minor_edit" and cmp.scores.get("content_substituted", 0) > 0
+
+
+def _timed(strength: int, cmp: Comparison) -> bool:
+    """Is this evidence only trusted between renderings published close together?"""
+    return strength == 1 or low_specificity(cmp) or swaps_content(cmp)
+
+
+def low_specificity(cmp: Comparison) -> bool:
+    """A containment of a wording below ``MIN_SPECIFICITY`` (a verbatim run, ``compare``)."""
+    return cmp.relation in ("truncation", "extension") and (
+        cmp.scores.get("specificity", 0.0) < MIN_SPECIFICITY
+    )
+
+
 def edge_strength(cmp: Comparison) -> int:
-    """0 = no same-utterance evidence; higher = stronger."""
+    """0 = no same-utterance evidence; higher = stronger.
+
+    A low-specificity containment never joins two bridges (it only attaches a fragment).
+    """
     s = _STRENGTH.get(cmp.relation, 0)
     if s:
-        return s
+        return 0 if s == 2 and low_specificity(cmp) else s
     if cmp.relation == "drift" and (cmp.anchor_ok or _reworded(cmp)):
         return 1
     return 0
@@ -132,9 +157,12 @@ def cluster_speaker(
     ``comparisons`` maps (lower id, higher id) -> compare(lower wording, higher wording) for
     the candidate pairs. ``outlets`` (variant id -> outlet count) breaks attachment ties.
     ``spans`` (variant id -> (earliest, latest) publication) gates the weak evidence (shared
-    opening / reworded) to renderings published close together: a speaker re-using a sentence
-    frame weeks later is a new remark. A short fragment contained in several of the
-    speaker's clusters is ambiguous and stays on its own. ``shapes`` (variant id -> ``shape``)
+    opening / reworded) and minor edits that replace content words (``swaps_content``) to
+    renderings published close together: a speaker re-using a sentence frame weeks later is a
+    new remark. A short fragment contained in several of the
+    speaker's clusters is ambiguous and stays on its own; so is a low-specificity wording
+    (``low_specificity``: a verbatim run such as "be surprised that the"), which moreover only
+    joins a cluster published close to it. ``shapes`` (variant id -> ``shape``)
     saves re-normalising wordings the caller has already tokenised.
     """
     spans = spans or {}
@@ -163,7 +191,7 @@ def cluster_speaker(
         neigh[b].append((a, cmp))
         if a in bridge and b in bridge:
             s = edge_strength(cmp)
-            if s == 1 and not _close(spans.get(a), spans.get(b)):
+            if s and _timed(s, cmp) and not _close(spans.get(a), spans.get(b)):
                 continue
             if s:
                 edges.append((-s, -cmp.similarity, a, b))
@@ -179,19 +207,25 @@ def cluster_speaker(
     for v in shorts:
         best: tuple | None = None
         strong_roots: set[int] = set()
+        low = False
         for u, cmp in neigh[v]:
             if u not in placed:
                 continue
             s = _contained_strength(v, u, cmp)
-            if not s or (s == 1 and not _close(spans.get(u), spans.get(v))):
+            if not s:
                 continue
+            weak = _timed(s, cmp)
+            low = low or (s == 2 and weak)
             root = dsu.find(u)
             if s >= 2:
-                strong_roots.add(root)
+                strong_roots.add(root)  # containers at any date make a fragment ambiguous
+            if weak and not _close(spans.get(u), spans.get(v)):
+                continue
             key = (s, cmp.similarity, outlets.get(u, 0), -root)
             if (best is None or key > best[0]) and dsu.can_union(v, root):
                 best = (key, root)
-        fragment = shapes[v][0] < FRAGMENT_WORDS
+        # A low-specificity wording only joins the one cluster it sits in verbatim.
+        fragment = shapes[v][0] < FRAGMENT_WORDS or low
         if best is not None and not (fragment and len(strong_roots) > 1):
             dsu.union(v, best[1])
         placed.add(v)

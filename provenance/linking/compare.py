@@ -36,6 +36,12 @@ MINOR_LEN_RATIO = 0.75  # a minor edit keeps roughly the same length
 CONTAIN_MIN = 0.9  # weighted share of the shorter's words found in order in the longer
 CONTAIN_DENSITY = 0.75  # matched words / span in the longer: the shorter sits as one block
 MIN_SPECIFICITY = 1.9  # content weight the shorter needs for containment to mean anything
+# A less specific wording still counts as contained when it is a verbatim run of the longer,
+# this long, with one content word of full weight (e.g. "be surprised that the"). Such a
+# containment is "low-specificity": clustering trusts it only when the run sits in one
+# cluster of the speaker, published close in time (``clusters``); conflicts never use it.
+VERBATIM_MIN_WORDS = 4
+VERBATIM_MIN_WEIGHT = 1.0
 ANCHOR_MIN_WORDS = 5  # shared contiguous run that makes a divergent rendering plausible
 ANCHOR_MIN_CONTENT = 2
 ANCHOR_MIN_SHARE = 0.3  # anchor length relative to the shorter wording
@@ -90,6 +96,13 @@ def _blocks(ss: list[str], sl: list[str]) -> list[tuple[int, int, int]]:
     raw = [(b.a, b.b, b.size) for b in LCSseq.editops(ss, sl).as_matching_blocks() if b.size]
     if len(raw) < 2:
         return raw
+    if sum(t[2] for t in raw) == len(ss):
+        # Every word matched: if the shorter also occurs as one contiguous run (a word it
+        # repeats can pull LCS's alignment apart: "a historic report means a historic
+        # future"), that run is the placement.
+        at = _run_at(ss, sl)
+        if at is not None:
+            return [(0, at, len(ss))]
     a0, b0, _ = max(raw, key=lambda t: t[2])
     lo = max(0, b0 - a0 - 2)
     hi = min(len(sl), b0 + (len(ss) - a0) + 2)
@@ -101,6 +114,15 @@ def _blocks(ss: list[str], sl: list[str]) -> list[tuple[int, int, int]]:
     if sum(t[2] for t in win) >= sum(t[2] for t in raw):
         return win
     return raw
+
+
+def _run_at(ss: list[str], sl: list[str]) -> int | None:
+    """Word offset of the first occurrence of ``ss`` as a contiguous run of ``sl``."""
+    n, first = len(ss), ss[0]
+    for i in range(len(sl) - n + 1):
+        if sl[i] == first and sl[i : i + n] == ss:
+            return i
+    return None
 
 
 def _weighted(tokens: list[str]) -> float:
@@ -182,8 +204,11 @@ def could_link(
     # <= total - the weight of the shorter's words whose stem the longer lacks.
     short, long_ = (fb, fa) if b_shorter else (fa, fb)
     spec = short[6]
+    if spec < MIN_SPECIFICITY:
+        # only a verbatim run: every word matched (the stem LCS bounds the matched words)
+        return lcs == ls and ls >= VERBATIM_MIN_WORDS and max(short[3]) >= VERBATIM_MIN_WEIGHT
     need = CONTAIN_MIN * spec - 1e-9
-    if spec < MIN_SPECIFICITY or spec - sum(sorted(short[3])[: ls - lcs]) < need:
+    if spec - sum(sorted(short[3])[: ls - lcs]) < need:
         return False
     other = long_[8]
     missing = sum(w for st, w in zip(short[2], short[3], strict=True) if st not in other)
@@ -203,7 +228,11 @@ def compare_features(fa: tuple, fb: tuple) -> Comparison:
       same content words reordered.
     - ``truncation``: b is shorter and (weighted) >= 90% of b's words occur in order as one
       compact block of a, and b is specific enough (content weight >= 1.9, so "a card" is not
-      a truncation of every sentence containing it). ``extension`` is the mirror case.
+      a truncation of every sentence containing it). A less specific b still counts when it
+      is a verbatim run of a of >= 4 words holding a content word of full weight ("be
+      surprised that the"; ``VERBATIM_MIN_WORDS``), with lower confidence; clustering treats
+      such a containment as weak (``clusters.low_specificity``). ``extension`` is the mirror
+      case.
     - ``drift``: wording changed beyond a minor edit but plausibly the same remark: a shared
       anchor run opening one of them (>= 5 words, >= 2 content words, >= 30% of the shorter), word
       Indel >= 55, or a high weighted containment that is not compact.
@@ -305,6 +334,20 @@ def compare_features(fa: tuple, fb: tuple) -> Comparison:
         # Character-level confirmation of the containment (cheap enough for this branch only).
         scores["partial_ratio"] = fuzz.partial_ratio(ns, nl)
         return Comparison(sim, "truncation" if b_shorter else "extension", scores, alignment)
+    if (
+        lcs == len(ts) >= VERBATIM_MIN_WORDS
+        and density == 1.0
+        and max(ws) >= VERBATIM_MIN_WEIGHT
+        and tl[span_start:span_end] == ts
+    ):
+        # A low-specificity verbatim run (see ``VERBATIM_MIN_WORDS``): contained, with the
+        # confidence its specificity allows.
+        conf = 0.55 + 0.1 * spec
+        scores["containment_confidence"] = conf
+        scores["partial_ratio"] = fuzz.partial_ratio(ns, nl)
+        return Comparison(
+            100.0 * conf, "truncation" if b_shorter else "extension", scores, alignment
+        )
     cmp_ = Comparison(word_ratio, "drift", scores, alignment)
     if (
         cmp_.anchor_ok

@@ -11,8 +11,12 @@ so the framing of the outlier names the subject of the original. Names (capitali
 and reporting verbs are ignored in the framing: they are shared by every quote of a speaker.
 Each outlier is paired with its best partner only, and only if the evidence is high, or
 clearly beats the runner-up, or the speaker has just those two remarks in the story and no
-framing tells them apart (the CLSA "street fight" case: no shared words at all). The likely
-original is the wording more outlets agree on.
+framing tells them apart (the CLSA "street fight" case: no shared words at all). The last two
+rest on weak evidence, so they also need a plausible shape: a rewording restates a remark at
+roughly its length, so the outlier must be at least half as long (in words) as some full
+wording of the original (``MIN_LENGTH_RATIO``); a one-line remark set against a three-sentence
+one is more often a second remark than a rewrite. The likely original is the wording more
+outlets agree on.
 """
 
 from __future__ import annotations
@@ -43,6 +47,9 @@ MIN_EXCLUSIVITY = 1.0  # share of involved sources quoting the speaker with one 
 MIN_POINT = 64.0  # combined same-point evidence that alone makes a pair drift
 MIN_WEAK_POINT = 32.0  # a weaker score suffices when it clearly beats the runner-up
 MIN_MARGIN = 10.0
+# Weak evidence (the margin or pair-only rules) also needs the outlier to be at least this
+# long relative to the closest-length full wording of the original, in words.
+MIN_LENGTH_RATIO = 0.5
 WORDS_WEIGHT = 4.0  # story-idf weighted shared wording stems (0-100 each)
 FRAME_WEIGHT = 0.2  # framing evidence
 _SAME_UTTERANCE = {"identical", "minor_edit", "truncation", "extension"}
@@ -302,6 +309,11 @@ def _story_drift(
                     (scorer.score(variants[v].wording, wl.wording) for v in f_o.full),
                     default=0.0,
                 )
+                n_l = len(stem_weights(wl.wording)[0])
+                length_ratio = max(
+                    (min(n, n_l) / max(n, n_l, 1) for n in f_o.lengths),
+                    default=0.0,
+                )
                 po, px = profiles[orig.cluster_id], profiles[outl.cluster_id]
                 frame = frame_score(po, px, idf)
                 wscore = wording_score(po, px, idf)
@@ -312,6 +324,7 @@ def _story_drift(
                     "weighted_words": wscore,
                     "exclusivity": excl,
                     "speaker_clusters": float(len(cl)),
+                    "length_ratio": length_ratio,
                 }
                 # Only two remarks of the speaker in the story, complementary, and no framing
                 # to tell them apart: the CLSA "street fight" case (no shared words at all).
@@ -321,10 +334,12 @@ def _story_drift(
             cands.sort(key=lambda t: (-t[0], t[1]))
             point, orig_id, extra, cmp = cands[0]
             second = cands[1][0] if len(cands) > 1 else 0.0
-            ok = (
-                point >= MIN_POINT
-                or (point >= MIN_WEAK_POINT and point - second >= MIN_MARGIN)
-                or extra["pair_only"] > 0
+            ok = point >= MIN_POINT or (
+                extra["length_ratio"] >= MIN_LENGTH_RATIO
+                and (
+                    (point >= MIN_WEAK_POINT and point - second >= MIN_MARGIN)
+                    or extra["pair_only"] > 0
+                )
             )
             if DEBUG is not None:
                 DEBUG.append(
@@ -360,6 +375,7 @@ class _Facts:
     first: datetime | None
     order: tuple  # likely-original ordering key (see ``_order``)
     full: tuple[int, ...]  # full-quote variant ids
+    lengths: tuple[int, ...]  # word counts of the full-quote wordings
 
 
 def _facts(
@@ -381,4 +397,5 @@ def _facts(
         c.cluster_id,
     )
     full = tuple(v for v in c.variant_ids if variants[v].kind == "full")
-    return _Facts(len(outs), first, order, full)
+    lengths = tuple(len(normalise(variants[v].wording).split()) for v in full)
+    return _Facts(len(outs), first, order, full, lengths)

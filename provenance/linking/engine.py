@@ -23,7 +23,9 @@ from .candidates import (
     DEFAULT_BLOCK_CAP,
     DEFAULT_GLOBAL_CAP,
     DEFAULT_LIMIT,
-    keys_of_normalised,
+    is_container_key,
+    prepared_keys,
+    probed_keys,
 )
 from .clusters import (
     WEAK_EDGE_WINDOW,
@@ -72,6 +74,8 @@ class _Var:
     v: VariantInput
     norm: str
     keys: tuple[str, ...]
+    ckeys: tuple[str, ...]  # container keys (``candidates``), only paired with fragment probes
+    probe: str | None  # container key a one-content-word fragment looks up
     span: tuple | None  # (earliest, latest) publication or None when undated
     lo: float  # span as POSIX seconds (-inf/inf when undated)
     hi: float
@@ -87,10 +91,12 @@ def _prepare(
         if v.variant_id in out:
             continue
         norm = normalise(v.wording)
-        keys = tuple(pool.setdefault(k, k) for k in keys_of_normalised(norm))
+        ks, cks, probe = prepared_keys(norm)
+        keys = tuple(map(pool.setdefault, ks, ks))
+        ckeys = tuple(map(pool.setdefault, cks, cks)) if cks else ()
         span = _span(v, sources)
         lo, hi = (_ts(span[0]), _ts(span[1])) if span else (-math.inf, math.inf)
-        out[v.variant_id] = _Var(v, norm, keys, span, lo, hi)
+        out[v.variant_id] = _Var(v, norm, keys, ckeys, probe, span, lo, hi)
     return out
 
 
@@ -154,7 +160,9 @@ def _same_speaker_candidates(
     """(lower id, higher id) pairs: each variant with its ``limit`` best key-sharing others.
 
     Posting lists longer than ``block_cap`` (or ``blocked`` by the caller) are skipped;
-    ranking is by shared usable keys, then lower id.
+    ranking is by shared usable keys, then lower id. A one-content-word fragment is also
+    paired with every wording holding its probe as a container key, unless more than
+    ``limit`` do (then it could sit in too many places to tell).
     """
     post: dict[str, list[int]] = defaultdict(list)
     for x in members:
@@ -181,6 +189,23 @@ def _same_speaker_candidates(
         else:
             best = counts.items()
         for u, _ in best:
+            pair = (u, vid) if u < vid else (vid, u)
+            if pair not in seen:
+                seen.add(pair)
+                yield pair
+    probes = [x for x in members if x.probe is not None]
+    if not probes:
+        return
+    cpost: dict[str, list[int]] = defaultdict(list)
+    for x in members:
+        for k in x.ckeys:
+            cpost[k].append(x.v.variant_id)
+    for x in probes:
+        p = cpost.get(x.probe)
+        if not p or len(p) > limit or (speaker, x.probe) in blocked:
+            continue
+        vid = x.v.variant_id
+        for u in p:
             pair = (u, vid) if u < vid else (vid, u)
             if pair not in seen:
                 seen.add(pair)
@@ -600,13 +625,29 @@ def link_new(
     frontier = [v.variant_id for v in new]
     # (speaker, key) -> variant ids; complete for every fetched key (stored + new variants)
     posting: dict[tuple[int, str], set[int]] = defaultdict(set)
-    expanded: set[tuple[int, str]] = set()
+    expanded: set[tuple[tuple[int, str], float]] = set()
     new_by_key: dict[str, list[int]] = defaultdict(list)
     for v in new:
-        for k in known[v.variant_id].keys:
+        x = known[v.variant_id]
+        for k in x.keys + x.ckeys:
             new_by_key[k].append(v.variant_id)
+
+    def walk(x: _Var) -> list[tuple[str, float]]:
+        """(key, cap) pairs whose (speaker) posting lists hold ``x``'s candidates in a
+        rebuild: its own keys (capped at ``block_cap``), a fragment's probe (the wordings
+        that may contain it; a probe with more than ``limit`` pairs with none) and, for a
+        wording with container keys, the "u" keys of the fragments that may probe it
+        (uncapped: a fragment pairs with its containers however common its own key is)."""
+        ks: list[tuple[str, float]] = [(k, block_cap) for k in x.keys]
+        if x.probe is not None:
+            ks.append((x.probe, limit))
+        if x.ckeys:
+            ks.extend((k, math.inf) for k in probed_keys(x.norm))
+        return ks
+
     while frontier:
-        need = sorted({k for vid in frontier for k in known[vid].keys} - fetched)
+        walks = {vid: walk(known[vid]) for vid in frontier}
+        need = sorted({k for ks in walks.values() for k, _ in ks} - fetched)
         if need:
             need_set = set(need)
             hits = list(lookup_candidates(need))
@@ -616,19 +657,19 @@ def link_new(
                 ids.update(new_by_key.get(k, ()))
             for vid in ids:
                 x = known[vid]
-                for k in need_set.intersection(x.keys):
+                for k in need_set.intersection(x.keys + x.ckeys):
                     posting[(x.v.speaker_id, k)].add(vid)
             fetched.update(need)
         nxt = []
         for vid in frontier:
             x = known[vid]
-            for k in x.keys:
+            for k, cap in walks[vid]:
                 bk = (x.v.speaker_id, k)
-                if bk in expanded:
+                if (bk, cap) in expanded:
                     continue  # every member of a posting list joins when it is first walked
-                expanded.add(bk)
+                expanded.add((bk, cap))
                 post = posting.get(bk, ())
-                if len(post) > block_cap:
+                if len(post) > cap:
                     continue
                 for uid in sorted(post):
                     if uid not in component:
@@ -638,7 +679,11 @@ def link_new(
     del new_by_key
     # Speaker postings that are long over everything fetched count as common for the
     # component too (as in a rebuild, which sees the whole posting list).
-    blocked = {bk for bk, ids in posting.items() if len(ids) > block_cap}
+    blocked = {
+        bk
+        for bk, ids in posting.items()
+        if len(ids) > (limit if is_container_key(bk[1]) else block_cap)
+    }
     del posting
 
     comp = {vid: known[vid] for vid in sorted(component)}
