@@ -29,6 +29,7 @@ from provenance.review.queue import (
     possible_alias_row,
 )
 from provenance.storage.db import Database, IdAllocator, insert_rows
+from provenance.storage.maintenance import refresh_statistics
 from provenance.storage.models import (
     SPEECH_KINDS,
     Occurrence,
@@ -376,6 +377,9 @@ def ingest(
     def flush_batch() -> None:
         outcomes = writer.store(batch, report)
         batch.clear()
+        # The next batches look wordings up by speaker and hash: on PostgreSQL, tables that
+        # grew twofold without ANALYZE get whole-table scans (one catalog query when fresh).
+        refresh_statistics(database)
         for outcome in outcomes:
             _finish(report, outcome, on_file)
 
