@@ -402,25 +402,29 @@ def subset_manifest(manifest: Path, files: list[str], target: Path) -> Path:
     return target
 
 
+def ingest_command(url: str, corpus: Path, workers: int) -> list[str]:
+    """The timed ingest: the whole corpus with its manifest, not linked (linking is timed
+    on its own)."""
+    return cli(
+        url,
+        "ingest",
+        str(corpus / "articles"),
+        "--manifest",
+        str(corpus / "manifest.csv"),
+        "--no-link",
+        "--workers",
+        str(workers),
+        "-f",
+        "json",
+    )
+
+
 def ingest_and_link(url: str, corpus: Path, workers: int) -> dict[str, Any]:
     """A fresh database at `url`, the corpus ingested (`--no-link`) then linked, as CLI
     processes: each phase's wall and CPU seconds and peak RSS, plus the table counts."""
     reset_database(url)
     timed_process(cli(url, "init"))
-    ingest = timed_process(
-        cli(
-            url,
-            "ingest",
-            str(corpus / "articles"),
-            "--manifest",
-            str(corpus / "manifest.csv"),
-            "--no-link",
-            "--workers",
-            str(workers),
-            "-f",
-            "json",
-        )
-    )
+    ingest = timed_process(ingest_command(url, corpus, workers))
     link = timed_process(cli(url, "link", "-f", "json"))
     return {
         "ingest": {key: ingest[key] for key in ("seconds", "cpu_seconds", "peak_rss_bytes")},
@@ -527,20 +531,7 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
 
     say(f"ingest (--workers {args.workers}) …")
     load = loadavg()
-    ingest = timed_process(
-        cli(
-            url,
-            "ingest",
-            str(corpus / "articles"),
-            "--manifest",
-            str(corpus / "manifest.csv"),
-            "--no-link",
-            "--workers",
-            str(args.workers),
-            "-f",
-            "json",
-        )
-    )
+    ingest = timed_process(ingest_command(url, corpus, args.workers))
     ingest_summary = json.loads(ingest["stdout"])
     after_ingest = table_counts(url)
     say(f"  {ingest['seconds']:.1f} s")

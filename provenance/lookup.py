@@ -15,6 +15,7 @@ from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from provenance.errors import NotFound
+from provenance.storage.db import chunks
 from provenance.storage.models import (
     SPEECH_KINDS,
     Link,
@@ -138,7 +139,7 @@ def evidence_flags(session: Session, quote_ids: Iterable[int] | None = None) -> 
     if quote_ids is not None:
         quote_of: dict[int, int] = {}
         misquoted: set[int] = set()
-        for chunk in _chunks(sorted(set(quote_ids))):
+        for chunk in chunks(sorted(set(quote_ids))):
             for variant_id, quote_id, misquote in session.execute(
                 select(Variant.id, Variant.quote_id, Variant.misquote).where(
                     Variant.quote_id.in_(chunk)
@@ -174,7 +175,7 @@ def _variant_evidence(
     found: dict[int, set[str]] = defaultdict(set)
     for quote_id in misquoted:
         found[quote_id].add("misquote")
-    for chunk in _chunks(sorted(quote_of)):
+    for chunk in chunks(sorted(quote_of)):
         query = union_all(
             *(
                 select(Link.relation, Link.variant_a_id, Link.variant_b_id).where(
@@ -208,17 +209,12 @@ def quote_flags(session: Session, quote_ids: Iterable[int]) -> dict[int, list[st
         return {}
     evidence = evidence_flags(session, ids)
     flags: dict[int, list[str]] = {quote_id: [] for quote_id in ids}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for quote_id, outlet_count, status in session.execute(
             select(Quote.id, Quote.outlet_count, Quote.status).where(Quote.id.in_(chunk))
         ):
             flags[quote_id] = ordered_flags(evidence.get(quote_id, ()), outlet_count, status)
     return flags
-
-
-def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
 
 
 def quote_trees(session: Session, quote_ids: list[int]) -> list[dict[str, Any]]:
@@ -235,7 +231,7 @@ def quote_trees(session: Session, quote_ids: list[int]) -> list[dict[str, Any]]:
     occurrences: dict[int, list[dict[str, Any]]] = defaultdict(list)
     quote_of: dict[int, int] = {}
     misquoted: set[int] = set()
-    for chunk in _chunks(list(dict.fromkeys(quote_ids))):
+    for chunk in chunks(list(dict.fromkeys(quote_ids))):
         for quote in session.execute(
             select(
                 Quote.id,
@@ -259,7 +255,7 @@ def quote_trees(session: Session, quote_ids: list[int]) -> list[dict[str, Any]]:
             quote_of[variant.id] = variant.quote_id
             if variant.misquote:
                 misquoted.add(variant.quote_id)
-    for chunk in _chunks(list(quote_of)):
+    for chunk in chunks(list(quote_of)):
         for row in session.execute(
             select(*_OCCURRENCE_COLUMNS)
             .join(Source, Source.id == Occurrence.source_id)
@@ -398,7 +394,7 @@ def speech_occurrence_count(session: Session) -> int:
 def _variant_sources(session: Session, variant_ids: Iterable[int]) -> dict[int, list[str]]:
     paths: dict[int, list[str]] = defaultdict(list)
     ids = sorted(set(variant_ids))
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for variant_id, path in session.execute(
             select(Occurrence.variant_id, Source.path)
             .join(Source, Source.id == Occurrence.source_id)
@@ -479,7 +475,7 @@ def conflicts(session: Session) -> list[dict[str, Any]]:
     }
     names = dict(session.execute(select(Speaker.id, Speaker.name)).all())
     occurrences: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for chunk in _chunks(sorted(variant_ids)):
+    for chunk in chunks(sorted(variant_ids)):
         for occurrence, path in session.execute(
             select(Occurrence, Source.path)
             .join(Source, Source.id == Occurrence.source_id)

@@ -28,12 +28,12 @@ from sqlalchemy.orm import Session
 
 from provenance.export import occurrences as occurrence_export
 from provenance.lookup import evidence_flags, ordered_flags
+from provenance.storage.db import chunks
 from provenance.storage.models import Occurrence, Quote, Source, Speaker, Variant
 
 NAMESPACE = Namespace("provenance", "urn:provenance:")
 PROV_FORMATS = ("json", "provn")
 SOURCE_ID_LENGTH = 16  # hex digits of the sha256 in `source/…` (64 bits)
-_CHUNK = 500
 
 _AGENT_TYPES = {"person": PROV["Person"], "organisation": PROV["Organization"]}
 
@@ -75,11 +75,6 @@ def author_id(author: str) -> QualifiedName:
 def _attributes(pairs: Iterable[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
     """Drop unknown values: PROV has no null, an absent attribute says it."""
     return [(key, value) for key, value in pairs if value is not None and value != ""]
-
-
-def _chunks(ids: list[int], size: int = _CHUNK) -> Iterable[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
 
 
 def build_document(session: Session, *, speaker: str | None = None) -> ProvDocument:
@@ -126,7 +121,7 @@ def build_document(session: Session, *, speaker: str | None = None) -> ProvDocum
     doc.add_namespace(NAMESPACE)
 
     quotes: list[Any] = []
-    for chunk in _chunks(quote_ids):
+    for chunk in chunks(quote_ids):
         quotes.extend(
             session.execute(
                 select(
@@ -144,7 +139,7 @@ def build_document(session: Session, *, speaker: str | None = None) -> ProvDocum
             )
         )
     speaker_ids = sorted({row[1] for row in quotes})
-    for chunk in _chunks(speaker_ids):
+    for chunk in chunks(speaker_ids):
         for row in session.execute(
             select(Speaker.id, Speaker.name, Speaker.kind, Speaker.role, Speaker.affiliation)
             .where(Speaker.id.in_(chunk))
@@ -164,7 +159,7 @@ def build_document(session: Session, *, speaker: str | None = None) -> ProvDocum
 
     source_names: dict[int, QualifiedName] = {}
     agents: set[QualifiedName] = set()
-    for chunk in _chunks(source_ids):
+    for chunk in chunks(source_ids):
         for row in session.execute(
             select(
                 Source.id,

@@ -10,9 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from provenance.storage.db import chunks
 from provenance.storage.models import Occurrence, ReviewDecision, ReviewItem, Variant
-
-CHUNK = 500
 
 REVIEW_COLUMNS = (
     "decision_id",
@@ -81,9 +80,8 @@ def _item_quotes(
         if quote_ids is None:
             yield from session.execute(query)
             continue
-        ordered = sorted(quote_ids)
-        for start in range(0, len(ordered), CHUNK):
-            yield from session.execute(query.where(column.in_(ordered[start : start + CHUNK])))
+        for chunk in chunks(sorted(quote_ids)):
+            yield from session.execute(query.where(column.in_(chunk)))
 
 
 def _open_item_quotes(session: Session, quote_ids: set[int] | None) -> set[int]:
@@ -125,10 +123,10 @@ def review_statuses(session: Session, quote_ids: Iterable[int] | None) -> dict[i
         item = ReviewItem.__table__
         items: dict[int, tuple[str, int | None, int | None]] = {}
         ids = sorted({item_id for _, item_id, _ in decisions})
-        for start in range(0, len(ids), CHUNK):
+        for chunk in chunks(ids):
             for item_id, kind, quote_a, quote_b in session.execute(
                 select(item.c.id, item.c.kind, item.c.quote_id, item.c.other_quote_id).where(
-                    item.c.id.in_(ids[start : start + CHUNK]), item.c.state != "closed"
+                    item.c.id.in_(chunk), item.c.state != "closed"
                 )
             ):
                 items[item_id] = (kind, quote_a, quote_b)

@@ -41,6 +41,24 @@ class RawQuote:
     double: bool
 
 
+def _close(
+    quotes: list[RawQuote],
+    pending: RawQuote | None,
+    span: tuple[int, int],
+    open_at: int,
+    pos: int,
+    double: bool,
+) -> None:
+    """A closing mark ends the pending multi-paragraph quote, or a new non-empty one; the
+    caller's pending quote is None afterwards either way."""
+    if pending is not None:
+        pending.spans.append(span)
+        pending.close_mark = pos
+        quotes.append(pending)
+    elif span[1] > span[0]:
+        quotes.append(RawQuote([span], open_at, pos, double))
+
+
 def paragraphs(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _PARAGRAPH.finditer(text)]
 
@@ -149,13 +167,7 @@ def _scan_double(text: str, paras: list[tuple[int, int]]) -> list[RawQuote]:
                     span = (open_at + 1, pos)  # nothing to trim
                 else:
                     span = _trimmed(text, open_at + 1, pos)
-                if pending is not None:
-                    pending.spans.append(span)
-                    pending.close_mark = pos
-                    quotes.append(pending)
-                    pending = None
-                elif span[1] > span[0]:
-                    quotes.append(RawQuote([span], open_at, pos, True))
+                pending = _close(quotes, pending, span, open_at, pos, True)
                 open_at = None
         if open_at is not None:
             span = _trimmed(text, open_at + 1, hi)
@@ -246,13 +258,7 @@ def _scan_single(
             if open_at is None:
                 continue
             span = _trimmed(text, open_at + 1, pos)
-            if pending is not None:
-                pending.spans.append(span)
-                pending.close_mark = pos
-                quotes.append(pending)
-                pending = None
-            elif span[1] > span[0]:
-                quotes.append(RawQuote([span], open_at, pos, False))
+            pending = _close(quotes, pending, span, open_at, pos, False)
             open_at = None
         if open_at is not None:
             next_para = paras[index + 1] if index + 1 < len(paras) else None

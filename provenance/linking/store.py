@@ -32,7 +32,7 @@ from provenance.linking import (
 )
 from provenance.linking.candidates import KEY_VERSION
 from provenance.linking.model import Conflict, DriftCandidate, PlannedLink
-from provenance.storage.db import Database, insert_rows
+from provenance.storage.db import Database, chunks, insert_rows
 from provenance.storage.maintenance import refresh_statistics
 from provenance.storage.models import (
     RELATIONS,
@@ -45,7 +45,6 @@ from provenance.storage.models import (
     utcnow,
 )
 
-CHUNK = 500
 # Relations of links inside one cluster (drift and conflict links run between clusters).
 PAIR_RELATIONS = ("drift", "conflict")
 CLUSTER_RELATIONS = tuple(r for r in RELATIONS if r not in PAIR_RELATIONS)
@@ -85,11 +84,6 @@ class Touched:
         self.subjects.update(f"{kind}:{low}:{high}" for kind in ("drift", "conflict"))
 
 
-def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:  # type: ignore[type-arg]
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 def load_variants(
     session: Session, variant_ids: Iterable[int] | None = None
 ) -> dict[int, VariantInput]:
@@ -112,7 +106,7 @@ def load_variants(
         batches: Iterable = [session.execute(base)]
     else:
         ids = sorted(set(variant_ids))
-        batches = (session.execute(base.where(Variant.id.in_(chunk))) for chunk in _chunks(ids))
+        batches = (session.execute(base.where(Variant.id.in_(chunk))) for chunk in chunks(ids))
     rows: dict[int, dict] = {}  # type: ignore[type-arg]
     for batch in batches:
         for variant_id, speaker_id, wording, source_id, kind, sentence in batch:
@@ -153,7 +147,7 @@ def load_sources(
         ids = sorted(set(source_ids))
         results = (
             row
-            for chunk in _chunks(ids)
+            for chunk in chunks(ids)
             for row in session.execute(query.where(Source.id.in_(chunk)))
         )
     return {
@@ -209,7 +203,7 @@ def apply_clusters(
     ids = [v for c in clusters for v in c.variant_ids]
     current: dict[int, int] = {}
     wording: dict[int, str] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for variant_id, quote_id, text in session.execute(
             select(Variant.id, Variant.quote_id, Variant.wording).where(Variant.id.in_(chunk))
         ):
@@ -220,7 +214,7 @@ def apply_clusters(
         touched.variants.update(current)
         touched.quotes.update(touched_quotes)
     pinned: dict[int, int] = {}
-    for chunk in _chunks(sorted(touched_quotes)):
+    for chunk in chunks(sorted(touched_quotes)):
         for quote_id, canonical_id in session.execute(
             select(Quote.id, Quote.canonical_variant_id).where(
                 Quote.id.in_(chunk), Quote.canonical_pinned
@@ -287,7 +281,7 @@ def apply_clusters(
     if quote_updates:
         session.execute(update(Quote), quote_updates)
     emptied = sorted(touched_quotes - kept_quotes)
-    for chunk in _chunks(emptied):
+    for chunk in chunks(emptied):
         still_used = set(
             session.scalars(select(Variant.quote_id).where(Variant.quote_id.in_(chunk)))
         )
@@ -355,7 +349,7 @@ def replace_auto_links(
     decided: set[frozenset[int]] = set()
     stored: dict[frozenset[int], dict] = {}  # type: ignore[type-arg]
     columns = [Link.id, *(getattr(Link, name) for name in _LINK_FIELDS), Link.origin, Link.status]
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         # Every link touching the chunk, in one statement with one branch per end, each
         # through its own index (an OR of the two ends is planned as a scan of every link
         # by PostgreSQL whenever its statistics are missing, as during a first link).
@@ -422,14 +416,14 @@ def replace_auto_links(
         else:
             kept += 1
     doomed = sorted(old["id"] for old in stored.values())
-    for chunk in _chunks(doomed):
+    for chunk in chunks(doomed):
         session.execute(delete(Link).where(Link.id.in_(chunk)))
     if changed:
         session.execute(update(Link), changed)
     # A planned pair that already has another link (an editor's, another relation's) is
     # left alone: one link per pair.
     existing = set()
-    for chunk in _chunks(new_rows):
+    for chunk in chunks(new_rows):
         ends = [row["variant_a_id"] for row in chunk] + [row["variant_b_id"] for row in chunk]
         for a, b in session.execute(
             select(Link.variant_a_id, Link.variant_b_id).where(Link.variant_a_id.in_(ends))
@@ -609,7 +603,7 @@ def _refresh_stale_figures(
         figures[quote_id] = (outlets, len(source_ids))
         touched.quotes.add(quote_id)
         touched.variants.update(ids)
-    for chunk in _chunks(updates, 2000):
+    for chunk in chunks(updates, 2000):
         session.execute(update(Quote), chunk)
 
 
@@ -734,7 +728,7 @@ def _link_pending(database: Database) -> LinkReport:
             sees them: it reads dates through `sources.get`, and an undated source would
             switch off time gating."""
             ids: set[int] = set()
-            for chunk in _chunks(keys):
+            for chunk in chunks(keys):
                 ids.update(
                     session.scalars(select(VariantKey.variant_id).where(VariantKey.key.in_(chunk)))
                 )

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from provenance.storage.db import chunks
 from provenance.storage.models import (
     SPEECH_KINDS,
     Link,
@@ -48,7 +49,6 @@ KIND_ORDER = ("conflict", "drift", "alias", "attribution", "single_source")
 KIND_BASE = {"conflict": 500.0, "drift": 400.0, "alias": 300.0, "attribution": 200.0}
 KIND_BASE["single_source"] = 100.0
 PAIR_KINDS = ("drift", "conflict")
-CHUNK = 500
 # Subjects derived and written per round of a refresh: what a refresh holds in memory.
 SUBJECT_CHUNK = 2000
 
@@ -65,11 +65,6 @@ DATA_COLUMNS = (
     "link_id",
 )
 STATE_COLUMNS = ("state", "opened_at", "claimed_by", "claimed_at", "updated_at")
-
-
-def _chunks(values: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def jsonable(value: Any) -> Any:
@@ -106,7 +101,7 @@ def subject_parts(subject: str) -> tuple[str, list[int]]:
 def _speaker_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     wanted = sorted({i for i in ids if i is not None})
     names: dict[int, str] = {}
-    for chunk in _chunks(wanted):
+    for chunk in chunks(wanted):
         names.update(
             (row.id, row.name)
             for row in session.execute(
@@ -118,7 +113,7 @@ def _speaker_names(session: Session, ids: Iterable[int | None]) -> dict[int, str
 
 def _occurrences_of(session: Session, variant_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for chunk in _chunks(sorted(set(variant_ids))):
+    for chunk in chunks(sorted(set(variant_ids))):
         rows = session.execute(
             select(Occurrence, Source.outlet, Source.published_at, Source.title, Source.path)
             .join(Source, Source.id == Occurrence.source_id)
@@ -152,7 +147,7 @@ def quote_views(session: Session, quote_ids: Iterable[int]) -> dict[int, dict[st
     ids = sorted(set(quote_ids))
     quotes: dict[int, Quote] = {}
     variants: dict[int, list[Variant]] = defaultdict(list)
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         quotes.update((q.id, q) for q in session.scalars(select(Quote).where(Quote.id.in_(chunk))))
         for variant in session.scalars(
             select(Variant).where(Variant.quote_id.in_(chunk)).order_by(Variant.id)
@@ -291,7 +286,7 @@ def _quote_occurrences(
 ) -> dict[int, list[tuple[int, str, str, int | None]]]:
     """quote -> (occurrence id, kind, status, repeat_of_id) of its wordings' occurrences."""
     found: dict[int, list[tuple[int, str, str, int | None]]] = defaultdict(list)
-    for chunk in _chunks(sorted(set(quote_ids))):
+    for chunk in chunks(sorted(set(quote_ids))):
         for quote_id, occurrence_id, kind, status, repeat_of in session.execute(
             select(
                 Variant.quote_id,
@@ -327,7 +322,7 @@ def _pairs_wanted(
     wanted: dict[str, dict[str, Any] | None] = dict.fromkeys(subjects)
     ends = sorted({n for numbers in subjects.values() for n in numbers})
     links: dict[str, Any] = {}
-    for chunk in _chunks(ends):
+    for chunk in chunks(ends):
         for link in session.execute(
             select(
                 Link.id,
@@ -347,7 +342,7 @@ def _pairs_wanted(
                 links[subject] = link
     variants: dict[int, tuple[int, int]] = {}
     ids = sorted({v for link in links.values() for v in (link.variant_a_id, link.variant_b_id)})
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for variant_id, quote_id, speaker_id in session.execute(
             select(Variant.id, Variant.quote_id, Variant.speaker_id).where(Variant.id.in_(chunk))
         ):
@@ -396,7 +391,7 @@ def _single_sources_wanted(
     wanted: dict[str, dict[str, Any] | None] = dict.fromkeys(subjects)
     ids = sorted({numbers[0] for numbers in subjects.values() if numbers})
     quotes: dict[int, tuple[int, int]] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for quote_id, speaker_id, outlet_count in session.execute(
             select(Quote.id, Quote.speaker_id, Quote.outlet_count).where(
                 Quote.id.in_(chunk), Quote.outlet_count <= 1
@@ -427,7 +422,7 @@ def _attributions_wanted(
 ) -> dict[str, dict[str, Any] | None]:
     wanted: dict[str, dict[str, Any] | None] = dict.fromkeys(subjects)
     ids = sorted({numbers[0] for numbers in subjects.values() if numbers})
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for row in session.execute(
             select(
                 Occurrence.id,
@@ -472,7 +467,7 @@ def _aliases_wanted(
     wanted: dict[str, dict[str, Any] | None] = dict.fromkeys(subjects)
     ids = sorted({n for numbers in subjects.values() for n in numbers})
     speakers: dict[int, tuple[str, int | None]] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for speaker_id, name, merged_into in session.execute(
             select(Speaker.id, Speaker.name, Speaker.merged_into_id).where(Speaker.id.in_(chunk))
         ):
@@ -525,7 +520,7 @@ def _existing(session: Session, subjects: list[str]) -> dict[str, Any]:
     columns = [ITEM.c.id, ITEM.c.subject, ITEM.c.kind, *(ITEM.c[c] for c in DATA_COLUMNS)]
     columns += [ITEM.c[c] for c in STATE_COLUMNS]
     found = {}
-    for chunk in _chunks(subjects):
+    for chunk in chunks(subjects):
         for row in session.execute(select(*columns).where(ITEM.c.subject.in_(chunk))):
             found[row.subject] = row
     return found
@@ -619,9 +614,9 @@ def _write(
             report.updated += 1
         if changed_data or changed_state:
             updates.append({"item_id": row.id, **values})
-    for chunk in _chunks(inserts, 1000):
+    for chunk in chunks(inserts, 1000):
         session.execute(insert(ITEM), chunk)
-    for chunk in _chunks(updates, 1000):
+    for chunk in chunks(updates, 1000):
         session.execute(_UPDATE, chunk)
     if inserts or updates:
         _expire_items(session)
@@ -653,11 +648,11 @@ def _scope_subjects(
     new_aliases: bool,
 ) -> Iterator[str]:
     # Every wording of every quote in scope: an item's evidence is its quotes' occurrences.
-    for chunk in _chunks(sorted(variants)):
+    for chunk in chunks(sorted(variants)):
         quotes.update(session.scalars(select(Variant.quote_id).where(Variant.id.in_(chunk))))
-    for chunk in _chunks(sorted(quotes)):
+    for chunk in chunks(sorted(quotes)):
         variants.update(session.scalars(select(Variant.id).where(Variant.quote_id.in_(chunk))))
-    for chunk in _chunks(sorted(variants)):
+    for chunk in chunks(sorted(variants)):
         for end in (Link.variant_a_id, Link.variant_b_id):
             yield from _pair_subjects(
                 session.execute(
@@ -675,7 +670,7 @@ def _scope_subjects(
             )
         ):
             yield f"attribution:{occurrence_id}"
-    for chunk in _chunks(sorted(quotes)):
+    for chunk in chunks(sorted(quotes)):
         yield from (f"single_source:{q}" for q in chunk)
         # Items stored about these quotes (their link or wording may be gone by now).
         yield from session.scalars(
@@ -683,7 +678,7 @@ def _scope_subjects(
                 or_(ITEM.c.quote_id.in_(chunk), ITEM.c.other_quote_id.in_(chunk))
             )
         )
-    for chunk in _chunks(sorted(speakers)):
+    for chunk in chunks(sorted(speakers)):
         yield from session.scalars(
             select(ITEM.c.subject).where(
                 ITEM.c.kind == "alias",
@@ -833,7 +828,7 @@ def scope_of_ops(session: Session, ops: Iterable[dict[str, Any]]) -> dict[str, s
             low, high = sorted((row["variant_a_id"], row["variant_b_id"]))
             scope["subjects"].update(f"{k}:{low}:{high}" for k in PAIR_KINDS)
     ids = sorted(i for i in link_ids if i is not None)
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for a, b in session.execute(
             select(Link.variant_a_id, Link.variant_b_id).where(Link.id.in_(chunk))
         ):

@@ -423,3 +423,12 @@ def initialise(url_value: str | None = None) -> tuple[Database, str | None, str]
     upgrade(database, "head")
     after, _ = schema_revision(database.engine)
     return database, before, after or ""
+
+
+IN_CHUNK = 500  # values per IN (...) list, well under both backends' parameter limits
+
+
+def chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any]]:
+    """Slices of `values` for IN (...) lists, so long id lists never hit a parameter limit."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
