@@ -13,10 +13,10 @@ Each outlier is paired with its best partner only, and only if the evidence is h
 clearly beats the runner-up, or the speaker has just those two remarks in the story and no
 framing tells them apart (the CLSA "street fight" case: no shared words at all). The last two
 rest on weak evidence, so they also need a plausible shape: a rewording restates a remark at
-roughly its length, so the outlier must be at least half as long (in words) as some full
-wording of the original (``MIN_LENGTH_RATIO``); a one-line remark set against a three-sentence
-one is more often a second remark than a rewrite. The likely original is the wording more
-outlets agree on.
+roughly its length, so the outlier and some full wording of the original must be within a
+factor 0.7 of each other's length in words (``MIN_LENGTH_RATIO``); a one-line remark set
+against a two-sentence one is more often a second remark than a rewrite. The likely original is
+the wording more outlets agree on.
 """
 
 from __future__ import annotations
@@ -47,9 +47,9 @@ MIN_EXCLUSIVITY = 1.0  # share of involved sources quoting the speaker with one 
 MIN_POINT = 64.0  # combined same-point evidence that alone makes a pair drift
 MIN_WEAK_POINT = 32.0  # a weaker score suffices when it clearly beats the runner-up
 MIN_MARGIN = 10.0
-# Weak evidence (the margin or pair-only rules) also needs the outlier to be at least this
-# long relative to the closest-length full wording of the original, in words.
-MIN_LENGTH_RATIO = 0.5
+# Weak evidence (the margin or pair-only rules) also needs the outlier and the closest-length
+# full wording of the original to be about as long as each other: shorter / longer, in words.
+MIN_LENGTH_RATIO = 0.7
 WORDS_WEIGHT = 4.0  # story-idf weighted shared wording stems (0-100 each)
 FRAME_WEIGHT = 0.2  # framing evidence
 _SAME_UTTERANCE = {"identical", "minor_edit", "truncation", "extension"}

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+from rapidfuzz.distance import LCSseq
+
 from .candidates import (
     DEFAULT_BLOCK_CAP,
     DEFAULT_GLOBAL_CAP,
@@ -63,6 +65,10 @@ from .stories import plan_stories
 CONFLICT_MIN_SPEC_EXACT = 1.9  # identical/minor edit: at least two content words' worth
 CONFLICT_MIN_SPEC_CONTAINED = 3.5  # containment across speakers needs a more specific wording
 CONFLICT_MIN_WORDS_CONTAINED = 6
+# A shared unbroken run this long, with this many content words, published close in time, is
+# one remark under two speakers even when the rest differs (longer than any sentence frame).
+CONFLICT_MIN_RUN_WORDS = 16
+CONFLICT_MIN_RUN_CONTENT = 8
 RARE_KEYS = 3  # a near conflict shares one of a wording's rarest keys
 MAX_NEAR_SPEAKERS = 4  # a wording nearly matching more other speakers is a stock phrase
 
@@ -129,14 +135,23 @@ def _span(v: VariantInput, sources: Mapping[int, SourceInput]) -> tuple | None:
 def is_conflict(cmp: Comparison, close_in_time: bool = True) -> bool:
     """Same (or nearly the same) specific words under two speakers.
 
-    Identical wordings with >= 2 content words always count. Near matches (minor edit with at
-    most two content words replaced, or containment of a >= 6-word specific wording) count
-    only for sources published close together: a shared sentence frame months apart is more
-    often two people using a common phrase than one remark attributed to the wrong person.
+    Identical wordings with >= 2 content words count when published close together; a long
+    specific identical wording (>= 6 words, the specificity a cross-speaker containment needs)
+    counts at any date. Near matches (minor edit with at most two content words replaced, or
+    containment of a >= 6-word specific wording, or an unbroken run of >= 16 words sharing
+    8 content words, ``CONFLICT_MIN_RUN_WORDS``) count only for sources published close
+    together: a shared phrase or sentence frame weeks apart ("young families", "an open
+    door") is more often two people using common words than one remark attributed to the
+    wrong person.
     """
     spec = cmp.scores.get("specificity", 0.0)
     if cmp.relation == "identical":
-        return spec >= CONFLICT_MIN_SPEC_EXACT
+        if close_in_time:
+            return spec >= CONFLICT_MIN_SPEC_EXACT
+        return (
+            spec >= CONFLICT_MIN_SPEC_CONTAINED
+            and cmp.scores.get("len_a", 0.0) >= CONFLICT_MIN_WORDS_CONTAINED
+        )
     if not close_in_time:
         return False
     if cmp.relation == "minor_edit":
@@ -147,7 +162,13 @@ def is_conflict(cmp: Comparison, close_in_time: bool = True) -> bool:
     if cmp.relation in ("truncation", "extension"):
         shorter = min(cmp.scores.get("len_a", 0.0), cmp.scores.get("len_b", 0.0))
         return spec >= CONFLICT_MIN_SPEC_CONTAINED and shorter >= CONFLICT_MIN_WORDS_CONTAINED
-    return False
+    # A long unbroken passage in common (a remark whose sentences one outlet reordered, with a
+    # word swapped elsewhere): longer than a sentence frame, it spans the remark's own words.
+    return (
+        cmp.relation == "drift"
+        and cmp.scores.get("anchor_words", 0.0) >= CONFLICT_MIN_RUN_WORDS
+        and cmp.scores.get("anchor_content", 0.0) >= CONFLICT_MIN_RUN_CONTENT
+    )
 
 
 def _same_speaker_candidates(
@@ -383,7 +404,8 @@ _norm_features = lru_cache(maxsize=4096)(normalised_features)
 
 def _could_conflict(fa: tuple, fb: tuple) -> bool:
     """Cheap necessary condition for ``is_conflict(compare_features(fa, fb))`` (non-identical):
-    a minor edit replacing few content words, or containment of a long specific wording."""
+    a minor edit replacing few content words, containment of a long specific wording, or a
+    long shared run."""
     ca, cb = fa[5], fb[5]
     la, lb = len(fa[1]), len(fb[1])
     shorter = fb if (lb, len(fb[0])) <= (la, len(fa[0])) else fa
@@ -394,10 +416,16 @@ def _could_conflict(fa: tuple, fb: tuple) -> bool:
         and could_link(fa, fb, weak=False, contain=False)
     ):
         return True
-    return (
+    if (
         min(la, lb) >= CONFLICT_MIN_WORDS_CONTAINED
         and spec >= CONFLICT_MIN_SPEC_CONTAINED
         and could_link(fa, fb, weak=False, minor=False)
+    ):
+        return True
+    # a shared run (the anchor) is one matched block: at most the stem LCS long
+    return (
+        min(la, lb) >= CONFLICT_MIN_RUN_WORDS
+        and LCSseq.similarity(fa[2], fb[2]) >= CONFLICT_MIN_RUN_WORDS
     )
 
 
@@ -476,7 +504,7 @@ class _Conflicts:
                 if pair not in seen:
                     seen.add(pair)
                     cmp = compare(self.facts[pair[0]].v.wording, self.facts[pair[1]].v.wording)
-                    if is_conflict(cmp, True):
+                    if is_conflict(cmp, _close(x.span, u.span)):
                         out.append(_conflict(x, u, _Found(cmp)))
         return out
 
@@ -528,8 +556,9 @@ def _conflicts(
 ) -> list[Conflict]:
     """Cross-speaker pairs with (nearly) the same words, each involving a target.
 
-    Identical normalised text counts at any date (at most ``limit`` partners per variant)
-    unless more than ``MAX_NEAR_SPEAKERS`` other speakers use it. A near match (minor edit,
+    Identical normalised text counts (at most ``limit`` partners per variant; at any date
+    only when long and specific, ``is_conflict``) unless more than ``MAX_NEAR_SPEAKERS`` other
+    speakers use it. A near match (minor edit,
     containment; ``is_conflict``) needs sources close in time (``_close``), at least half of
     the smaller key set shared, including one of the ``RARE_KEYS`` rarest keys (fewest
     variants) of either wording, and neither wording may nearly match more than
