@@ -52,8 +52,8 @@ def candidate_keys(normalised_text: str) -> list[str]:
     also get container keys (see module docstring): stored keys must hold both so incremental
     runs find what a rebuild pairs.
     """
-    n = normalise(normalised_text)
-    return sorted(set(keys_tuple(n)) | set(container_keys_of_normalised(n)))
+    keys, ckeys, _ = prepared_keys(normalise(normalised_text))
+    return sorted({*keys, *ckeys})
 
 
 def is_container_key(key: str) -> bool:
@@ -111,12 +111,6 @@ def probed_keys(text: str) -> tuple[str, ...]:
     if len(info) < 2:
         return ()
     return tuple(sorted({_key("u", i[0]) for i in info if i[1] >= CONTAINER_MIN_WEIGHT}))
-
-
-@lru_cache(maxsize=262144)
-def keys_tuple(normalised_text: str) -> tuple[str, ...]:
-    """Cached tuple form of ``candidate_keys``."""
-    return keys_of_normalised(normalise(normalised_text))
 
 
 def keys_of_normalised(text: str) -> tuple[str, ...]:

@@ -738,13 +738,15 @@ def refresh_queue(session: Session) -> RefreshReport:
     """Bring every review item in line with the stored links, quotes and occurrences.
 
     New evidence on a decided item reopens it; a subject that vanished closes an open item.
-    Streams subjects in chunks (memory stays bounded whatever the queue's size): every
-    drift/conflict link, low-confidence attribution and single-source candidate, then every
-    stored item that could have vanished (open ones) and every alias item.
+    Streams subjects in chunks: every drift/conflict link, low-confidence attribution and
+    single-source candidate, then every stored item that could have vanished (open ones) and
+    every alias item. Memory holds the set of subjects derived from the data (so the stored
+    items that still have one are not derived twice), never the items themselves.
     """
     session.flush()
+    derived: set[str] = set()
 
-    def everything() -> Iterator[str]:
+    def from_data() -> Iterator[str]:
         links = select(Link.id, Link.relation, Link.variant_a_id, Link.variant_b_id).where(
             Link.relation.in_(PAIR_KINDS)
         )
@@ -761,11 +763,17 @@ def refresh_queue(session: Session) -> RefreshReport:
         quotes = select(Quote.id).where(Quote.outlet_count <= 1)
         for (quote_id,) in _paged(session, quotes, Quote.id):
             yield f"single_source:{quote_id}"
+
+    def everything() -> Iterator[str]:
+        for subject in from_data():
+            derived.add(subject)
+            yield subject
         items = select(ITEM.c.id, ITEM.c.subject).where(
             or_(ITEM.c.state == "open", ITEM.c.kind == "alias")
         )
         for _, subject in _paged(session, items, ITEM.c.id):
-            yield subject
+            if subject not in derived:
+                yield subject
 
     return refresh_subjects(session, everything(), reopen=True)
 
