@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
+from sqlalchemy.orm import Session
 
 from provenance.errors import InputError
 from provenance.extraction import ExtractedQuote, extract_quotes
@@ -27,8 +28,9 @@ from provenance.review.queue import (
     attribution_priority,
     fingerprint,
     possible_alias_row,
+    refresh_scope,
 )
-from provenance.storage.db import Database, IdAllocator, insert_rows
+from provenance.storage.db import Database, IdAllocator, chunks, insert_rows
 from provenance.storage.maintenance import refresh_statistics
 from provenance.storage.models import (
     SPEECH_KINDS,
@@ -39,7 +41,7 @@ from provenance.storage.models import (
     Variant,
     utcnow,
 )
-from provenance.storage.speakers import SpeakerDirectory
+from provenance.storage.speakers import SPEAKER, SpeakerDirectory
 
 
 @dataclass
@@ -550,8 +552,9 @@ def store_documents(
         connection,
         {"source": len(items), "occurrence": total, "quote": len(new), "variant": len(new)},
     )
-    directory.flush(connection, now)
+    renamed = directory.flush(connection, now)
     _flag_possible_aliases(connection, alias_pairs, now)
+    _refresh_renamed_aliases(connection, renamed)
     source_ids = taken["source"]
     insert_rows(
         connection,
@@ -694,23 +697,29 @@ def _known_subjects(connection: Connection, subjects: list[str]) -> set[str]:
 def _flag_possible_aliases(
     connection: Connection, pairs: list[tuple[int, int]], now: datetime
 ) -> None:
-    """`review.queue.flag_possible_alias` for a whole batch: ask an editor whether two
-    speakers are one person, once per pair, with one lookup and one insert for all pairs."""
+    """Ask an editor whether two speakers are one person, once per pair, with one lookup
+    and one insert for the whole batch; each item is written complete (evidence included)."""
     subjects = {f"alias:{low}:{high}": (low, high) for low, high in pairs}
     if not subjects:
         return
     known = _known_subjects(connection, list(subjects))
+    fresh = {subject: pair for subject, pair in subjects.items() if subject not in known}
+    names: dict[int, str] = {}
+    for chunk in chunks(sorted({i for pair in fresh.values() for i in pair})):
+        names.update(
+            connection.execute(
+                select(SPEAKER.c.id, SPEAKER.c.name).where(SPEAKER.c.id.in_(chunk))
+            ).all()
+        )
     rows = []
-    for subject, (low, high) in subjects.items():
-        if subject in known:
-            continue
-        row = possible_alias_row(low, high)
+    for low, high in fresh.values():
+        row = possible_alias_row(low, high, (names[low], names[high]))
         rows.append(
             (
                 row["kind"],
                 row["subject"],
                 row["payload"],
-                None,
+                row["evidence"],
                 row["priority"],
                 "open",
                 row["speaker_id"],
@@ -723,6 +732,15 @@ def _flag_possible_aliases(
             )
         )
     insert_rows(connection, ITEM, ITEM_COLUMNS, rows)
+
+
+def _refresh_renamed_aliases(connection: Connection, renamed: set[int]) -> None:
+    """A speaker's name is part of its alias items' evidence: re-derive them (a decided one
+    reopens) in the batch's own transaction."""
+    if not renamed:
+        return
+    with Session(bind=connection) as session:
+        refresh_scope(session, speakers=renamed)
 
 
 def _find_variants(

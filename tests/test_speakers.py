@@ -50,3 +50,47 @@ def test_possible_alias_is_asked_not_merged(tmp_path: Path) -> None:
     assert tuple(sorted((ids["Oskar Brandvold"], ids["Ilse Brandvold"]))) in pairs
     # a shared given name alone never raises an alias question
     assert tuple(sorted((ids["Oskar Brandvold"], ids["Oskar Lindgren"]))) not in pairs
+
+
+def test_alias_items_are_written_complete_and_follow_a_renamed_speaker(tmp_path: Path) -> None:
+    """Ingest owns alias items: their evidence is set when they are queued (a relink never
+    derives them again), and a speaker whose stored name grows gets its items re-derived, so
+    an editor's "different people" is asked again about the name as it now reads."""
+    from provenance.linking.store import link_pending
+    from provenance.review.queue import alias_evidence, refresh_queue
+
+    first = {
+        "one.txt": "Port report\n\n“We will dredge the channel,” said Oskar Brandvold.\n",
+        "two.txt": "Port follow-up\n\n“Dredging starts in May,” said Ilse Brandvold.\n",
+    }
+    for name, text in first.items():
+        (tmp_path / name).write_text(text)
+    database = open_database(f"sqlite:///{tmp_path / 'p.db'}")
+    ingest(database, [tmp_path / n for n in first])
+    with database.session() as session:
+        ids = {s.name: s.id for s in session.scalars(select(Speaker))}
+        item = session.scalars(select(ReviewItem).where(ReviewItem.kind == "alias")).one()
+        low, high = sorted((ids["Oskar Brandvold"], ids["Ilse Brandvold"]))
+        names = {ids["Oskar Brandvold"]: "Oskar Brandvold", ids["Ilse Brandvold"]: "Ilse Brandvold"}
+        assert item.evidence == alias_evidence(low, high, (names[low], names[high]))
+        # nothing for a full refresh to correct: the row is complete as ingest wrote it
+        assert refresh_queue(session).updated == 0
+        item.state = "decided"
+    link_pending(database)
+    with database.session() as session:
+        assert session.scalars(
+            select(ReviewItem.state).where(ReviewItem.kind == "alias")
+        ).one() == ("decided")
+    (tmp_path / "three.txt").write_text(
+        "Port budget\n\n“The dredger is paid for,” said Oskar Magnus Brandvold.\n"
+    )
+    ingest(database, [tmp_path / "three.txt"])
+    with database.session() as session:
+        renamed = session.get(Speaker, ids["Oskar Brandvold"])
+        item = session.scalars(select(ReviewItem).where(ReviewItem.kind == "alias")).one()
+        state, evidence = item.state, item.evidence
+        names[renamed.id] = renamed.name
+    database.dispose()
+    assert names[ids["Oskar Brandvold"]] == "Oskar Magnus Brandvold"
+    assert evidence == alias_evidence(low, high, (names[low], names[high]))
+    assert state == "open"  # new evidence reopens the decided question

@@ -600,8 +600,9 @@ def plan_links(
     block_cap: int = DEFAULT_BLOCK_CAP,
     global_cap: int = DEFAULT_GLOBAL_CAP,
     limit: int = DEFAULT_LIMIT,
+    drift: bool = True,
 ) -> LinkPlan:
-    """Link a full set of variants from scratch (rebuild)."""
+    """Link a full set of variants from scratch (rebuild); ``drift`` as in ``link_new``."""
     src = _as_sources(sources)
     facts = _prepare(sorted(variants, key=lambda v: v.variant_id), src)
     clusters, links = _cluster_all(facts, src, constraints, limit, block_cap)
@@ -609,9 +610,9 @@ def plan_links(
     by_id = {vid: x.v for vid, x in facts.items()}
     del facts
     stories = plan_stories(clusters, by_id, src)
-    drift = plan_drift(clusters, by_id, src, stories, constraints, scorer)
+    planned = plan_drift(clusters, by_id, src, stories, constraints, scorer) if drift else []
     _norm_features.cache_clear()  # run-local caches: do not keep them alive after the run
-    return LinkPlan(tuple(clusters), tuple(links), tuple(drift), tuple(conflicts), stories)
+    return LinkPlan(tuple(clusters), tuple(links), tuple(planned), tuple(conflicts), stories)
 
 
 @_without_gc
@@ -625,6 +626,7 @@ def link_new(
     block_cap: int = DEFAULT_BLOCK_CAP,
     global_cap: int = DEFAULT_GLOBAL_CAP,
     limit: int = DEFAULT_LIMIT,
+    drift: bool = True,
 ) -> LinkPlan:
     """Link new variants against stored ones, fetching only what is needed.
 
@@ -638,7 +640,8 @@ def link_new(
     ``only_stories`` for a global view). ``sources`` must include the sources of every
     returned variant: a mapping is read (``.get``) without being copied, so the caller may add
     the sources of the variants ``lookup_candidates`` returns during that call (a source
-    missing when its variant arrives counts as undated).
+    missing when its variant arrives counts as undated). ``drift=False`` leaves ``drift``
+    empty, for callers that re-plan drift over the global stories anyway (the store does).
     """
     src = sources if isinstance(sources, Mapping) else _as_sources(sources)
     new = sorted({v.variant_id: v for v in new_variants}.values(), key=lambda v: v.variant_id)
@@ -735,6 +738,6 @@ def link_new(
         by_id,
         {s: x for v in by_id.values() for s in v.source_ids if (x := src.get(s)) is not None},
     )
-    drift = plan_drift(clusters, by_id, src, stories, constraints, scorer)
+    planned = plan_drift(clusters, by_id, src, stories, constraints, scorer) if drift else []
     _norm_features.cache_clear()  # run-local caches: do not keep them alive after the run
-    return LinkPlan(tuple(clusters), tuple(links), tuple(drift), tuple(conflicts), stories)
+    return LinkPlan(tuple(clusters), tuple(links), tuple(planned), tuple(conflicts), stories)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, union_all, update
+from sqlalchemy import delete, func, or_, select, true, union_all, update
 from sqlalchemy.orm import Session
 
 from provenance.linking import (
@@ -32,7 +32,7 @@ from provenance.linking import (
 )
 from provenance.linking.candidates import KEY_VERSION
 from provenance.linking.model import Conflict, DriftCandidate, PlannedLink
-from provenance.storage.db import Database, chunks, insert_rows
+from provenance.storage.db import Database, bulk_load_rows, chunks, insert_rows
 from provenance.storage.maintenance import refresh_statistics
 from provenance.storage.models import (
     RELATIONS,
@@ -353,9 +353,16 @@ def replace_auto_links(
         # Every link touching the chunk, in one statement with one branch per end, each
         # through its own index (an OR of the two ends is planned as a scan of every link
         # by PostgreSQL whenever its statistics are missing, as during a first link).
+        # Only rows that matter are read (their JSON scores decoded): editor-decided ones
+        # of any relation, and the machine's own of the relations being replaced.
+        wanted = (
+            or_(Link.relation.in_(relations), Link.origin == "editor", Link.status != "proposed")
+            if relations is not None
+            else true()
+        )
         query = union_all(
             *(
-                select(*columns).where(end.in_(chunk))
+                select(*columns).where(end.in_(chunk), wanted)
                 for end in (Link.variant_a_id, Link.variant_b_id)
             )
         )
@@ -467,22 +474,14 @@ def store_keys(
     session: Session, variants: Iterable[VariantInput], *, all_ids: Iterable[int] = ()
 ) -> None:
     """Persist blocking keys; a variant with keys counts as linked."""
-    rows = []
+    rows: list[tuple[int, str]] = []
     seen = set()
     for variant in variants:
         seen.add(variant.variant_id)
-        for key in candidate_keys(variant.wording):
-            rows.append({"variant_id": variant.variant_id, "key": key})
+        rows.extend((variant.variant_id, key) for key in candidate_keys(variant.wording))
     # Wordings with no usable evidence still get a marker so they are not retried forever.
-    for variant_id in all_ids:
-        if variant_id not in seen:
-            rows.append({"variant_id": variant_id, "key": "none"})
-    insert_rows(
-        session.connection(),
-        VariantKey.__table__,
-        ("variant_id", "key"),
-        [(row["variant_id"], row["key"]) for row in rows],
-    )
+    rows.extend((variant_id, "none") for variant_id in all_ids if variant_id not in seen)
+    bulk_load_rows(session.connection(), VariantKey.__table__, ("variant_id", "key"), rows)
 
 
 # A run that re-clustered at least this share of the wordings refreshes the whole review
@@ -490,26 +489,23 @@ def store_keys(
 FULL_REFRESH_SHARE = 0.5
 
 
-def _refresh_review_queue(
-    session: Session, touched: Touched | None = None, speakers: Iterable[int] = ()
-) -> None:
+def _refresh_review_queue(session: Session, touched: Touched | None = None) -> None:
+    """Items around what the run changed (every item after a large run). Alias items are
+    ingest's: it writes them complete and refreshes those of a renamed speaker, and a link
+    run never changes speakers."""
     from provenance.review.queue import refresh_queue, refresh_scope
 
-    if touched is None:
-        refresh_queue(session)
-        return
-    total = session.scalar(select(func.count()).select_from(Variant)) or 0
-    if total and len(touched.variants) >= FULL_REFRESH_SHARE * total:
-        refresh_queue(session)
-        return
-    refresh_scope(
-        session,
-        variants=touched.variants,
-        quotes=touched.quotes,
-        speakers=speakers,
-        subjects=touched.subjects,
-        new_aliases=True,
-    )
+    if touched is not None:
+        total = session.scalar(select(func.count()).select_from(Variant)) or 0
+        if not total or len(touched.variants) < FULL_REFRESH_SHARE * total:
+            refresh_scope(
+                session,
+                variants=touched.variants,
+                quotes=touched.quotes,
+                subjects=touched.subjects,
+            )
+            return
+    refresh_queue(session, aliases=False)
 
 
 def _refresh_stories_and_drift(
@@ -687,7 +683,7 @@ def _rebuild(database: Database, mode: str = "rebuild") -> LinkReport:
         variants = load_variants(session)
         sources = load_sources(session)
         constraints = load_constraints(session)
-        plan = plan_links(variants.values(), sources, constraints)
+        plan = plan_links(variants.values(), sources, constraints, drift=False)
         apply_clusters(session, plan.clusters, variants, sources, plan.stories)
         every = list(session.scalars(select(Variant.id)))
         replace_auto_links(session, every, plan.links, [], [], relations=CLUSTER_RELATIONS)
@@ -741,7 +737,8 @@ def _link_pending(database: Database) -> LinkReport:
                     sources.update(load_sources(session, unseen))
             return [fetched[i] for i in ids if i in fetched]
 
-        plan = link_new(new.values(), lookup, sources, constraints)
+        # Drift is planned below over the global stories, not over the component's.
+        plan = link_new(new.values(), lookup, sources, constraints, drift=False)
         component = {v for c in plan.clusters for v in c.variant_ids}
         touched = Touched()
         apply_clusters(session, plan.clusters, fetched, sources, plan.stories, touched)
@@ -753,8 +750,7 @@ def _link_pending(database: Database) -> LinkReport:
         )
         store_keys(session, new.values(), all_ids=pending)
         _, drift = _refresh_stories_and_drift(session, constraints, touched)
-        speakers = {v.speaker_id for v in new.values()}
-        _refresh_review_queue(session, touched, speakers)
+        _refresh_review_queue(session, touched)
         return LinkReport(
             "incremental", len(new), len(plan.clusters), len(plan.links), drift, conflicts
         )

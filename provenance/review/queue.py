@@ -20,12 +20,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from provenance.storage.db import chunks
@@ -77,9 +77,21 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def _json_default(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime | date) else str(value)
+
+
 def fingerprint(*parts: Any) -> str:
-    blob = json.dumps(jsonable(list(parts)), sort_keys=True, default=str)
+    """Digest of an item's evidence; the JSON encoder's own hook turns dates into ISO text,
+    exactly as ``jsonable`` would (stored fingerprints stay valid), without walking every
+    value in Python first."""
+    blob = json.dumps(list(parts), sort_keys=True, default=_json_default)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def alias_evidence(low: int, high: int, names: Sequence[str]) -> str:
+    """A possible-alias item's evidence: the pair and the names they go by now."""
+    return fingerprint("alias", low, high, list(names))
 
 
 def drift_priority(score: float | None) -> float:
@@ -480,7 +492,7 @@ def _aliases_wanted(
             "alias",
             subject,
             {"speaker_ids": [low, high]},
-            fingerprint("alias", low, high, [speakers[low][0], speakers[high][0]]),
+            alias_evidence(low, high, (speakers[low][0], speakers[high][0])),
             KIND_BASE["alias"],
             speaker_id=low,
             other_speaker_id=high,
@@ -644,8 +656,6 @@ def _scope_subjects(
     variants: set[int],
     quotes: set[int],
     speakers: set[int],
-    *,
-    new_aliases: bool,
 ) -> Iterator[str]:
     # Every wording of every quote in scope: an item's evidence is its quotes' occurrences.
     for chunk in chunks(sorted(variants)):
@@ -685,10 +695,6 @@ def _scope_subjects(
                 or_(ITEM.c.speaker_id.in_(chunk), ITEM.c.other_speaker_id.in_(chunk)),
             )
         )
-    if new_aliases:  # queued by ingest since the last refresh (`other_speaker_id` unset)
-        yield from session.scalars(
-            select(ITEM.c.subject).where(ITEM.c.kind == "alias", ITEM.c.other_speaker_id.is_(None))
-        )
 
 
 def refresh_scope(
@@ -699,13 +705,11 @@ def refresh_scope(
     speakers: Iterable[int] = (),
     subjects: Iterable[str] = (),
     reopen: bool = True,
-    new_aliases: bool = False,
 ) -> RefreshReport:
     """Refresh the items around what changed: drift/conflict items of links touching the
     wordings of `quotes` and `variants`, their attribution items, the quotes' single-source
     items and the items stored about them, alias items of `speakers`, and `subjects` (e.g.
-    the pairs of links a run deleted). `new_aliases` also takes the alias items ingest
-    queued since the last refresh."""
+    the pairs of links a run deleted)."""
     session.flush()
     variant_set = {v for v in variants if v is not None}
     quote_set = {q for q in quotes if q is not None}
@@ -713,9 +717,7 @@ def refresh_scope(
 
     def everything() -> Iterator[str]:
         yield from subjects
-        yield from _scope_subjects(
-            session, variant_set, quote_set, speaker_set, new_aliases=new_aliases
-        )
+        yield from _scope_subjects(session, variant_set, quote_set, speaker_set)
 
     return refresh_subjects(session, everything(), reopen=reopen)
 
@@ -734,14 +736,16 @@ def _paged(session: Session, query: Any, key: Any, size: int = SUBJECT_CHUNK) ->
         last = rows[-1][0]
 
 
-def refresh_queue(session: Session) -> RefreshReport:
+def refresh_queue(session: Session, *, aliases: bool = True) -> RefreshReport:
     """Bring every review item in line with the stored links, quotes and occurrences.
 
     New evidence on a decided item reopens it; a subject that vanished closes an open item.
     Streams subjects in chunks: every drift/conflict link, low-confidence attribution and
     single-source candidate, then every stored item that could have vanished (open ones) and
-    every alias item. Memory holds the set of subjects derived from the data (so the stored
-    items that still have one are not derived twice), never the items themselves.
+    every alias item (``aliases=False`` leaves alias items alone: a link run, which never
+    changes speakers, has nothing to say about them). Memory holds the set of subjects
+    derived from the data (so the stored items that still have one are not derived twice),
+    never the items themselves.
     """
     session.flush()
     derived: set[str] = set()
@@ -768,9 +772,12 @@ def refresh_queue(session: Session) -> RefreshReport:
         for subject in from_data():
             derived.add(subject)
             yield subject
-        items = select(ITEM.c.id, ITEM.c.subject).where(
+        stored = (
             or_(ITEM.c.state == "open", ITEM.c.kind == "alias")
+            if aliases
+            else and_(ITEM.c.state == "open", ITEM.c.kind != "alias")
         )
+        items = select(ITEM.c.id, ITEM.c.subject).where(stored)
         for _, subject in _paged(session, items, ITEM.c.id):
             if subject not in derived:
                 yield subject
@@ -851,53 +858,15 @@ def scope_of_ops(session: Session, ops: Iterable[dict[str, Any]]) -> dict[str, s
 # --- queued at ingest ------------------------------------------------------------------------
 
 
-def possible_alias_row(low: int, high: int) -> dict[str, Any]:
-    """The row of a new possible-alias item (ingest writes these in bulk)."""
+def possible_alias_row(low: int, high: int, names: Sequence[str]) -> dict[str, Any]:
+    """The row of a new possible-alias item (ingest writes these in bulk), complete with its
+    evidence: linking never changes speakers, so it never needs to derive these again."""
     return {
         "kind": "alias",
         "subject": f"alias:{low}:{high}",
         "payload": {"speaker_ids": [low, high]},
+        "evidence": alias_evidence(low, high, names),
         "priority": KIND_BASE["alias"],
         "speaker_id": low,
         "other_speaker_id": high,
     }
-
-
-def flag_possible_alias(session: Session, speaker_id: int, others: Iterable[int]) -> None:
-    """Ingest found a name that might be a stored speaker: ask an editor, never merge silently."""
-    for other in others:
-        if other == speaker_id:
-            continue
-        low, high = sorted((speaker_id, other))
-        subject = f"alias:{low}:{high}"
-        if session.scalar(select(ReviewItem.id).where(ReviewItem.subject == subject)) is None:
-            session.add(ReviewItem(**possible_alias_row(low, high)))
-
-
-def flag_attribution(session: Session, occurrence: Occurrence) -> None:
-    """A low-confidence or speakerless attribution, queued as soon as it is stored."""
-    subject = f"attribution:{occurrence.id}"
-    if session.scalar(select(ReviewItem.id).where(ReviewItem.subject == subject)) is not None:
-        return
-    variant = session.get(Variant, occurrence.variant_id) if occurrence.variant_id else None
-    speaker_id = variant.speaker_id if variant else None
-    quote_id = variant.quote_id if variant else None
-    session.add(
-        ReviewItem(
-            kind="attribution",
-            subject=subject,
-            payload={
-                "occurrence_id": occurrence.id,
-                "variant_id": occurrence.variant_id,
-                "quote_id": quote_id,
-                "speaker_id": speaker_id,
-                "confidence": occurrence.confidence,
-            },
-            evidence=fingerprint(
-                "attribution", occurrence.id, occurrence.wording, occurrence.confidence
-            ),
-            priority=attribution_priority(occurrence.confidence),
-            speaker_id=speaker_id,
-            quote_id=quote_id,
-        )
-    )

@@ -142,10 +142,12 @@ class SpeakerDirectory:
         if pending:
             self._pending.append((normalised, entry))
 
-    def flush(self, connection: Connection, now: datetime | None = None) -> None:
+    def flush(self, connection: Connection, now: datetime | None = None) -> set[int]:
         """Write the new speakers, the queued speaker changes and the new aliases (one bulk
-        statement each)."""
+        statement each). Returns the stored speakers whose name changed (their alias items'
+        evidence names them)."""
         now = now or utcnow()
+        renamed: set[int] = set()
         if self._created:
             insert_rows(
                 connection,
@@ -160,6 +162,11 @@ class SpeakerDirectory:
             self._dirty.difference_update(self._created)
             self._created.clear()
         if self._dirty:
+            renamed = {
+                i
+                for i in self._dirty
+                if (before := self._undo.get(i)) is not None and before[0] != self._state[i][0]
+            }
             connection.execute(
                 SPEAKER.update()
                 .where(SPEAKER.c.id == bindparam("row_id"))
@@ -188,6 +195,7 @@ class SpeakerDirectory:
                 self._new_aliases,
             )
             self._new_aliases.clear()
+        return renamed
 
     def created_now(self, speaker_id: int) -> bool:
         """Whether `speaker_id` was created in the current transaction (nothing refers to
