@@ -508,8 +508,24 @@ def _refresh_review_queue(session: Session, touched: Touched | None = None) -> N
     refresh_queue(session, aliases=False)
 
 
+def _all_variants(
+    session: Session, loaded: Mapping[int, VariantInput] | None
+) -> dict[int, VariantInput]:
+    """Every stored wording as engine input, reusing what the run already loaded (a first
+    link loaded them all) when that is most of them: a second full load costs time and
+    holds two copies in memory."""
+    if loaded:
+        missing = set(session.scalars(select(Variant.id))).difference(loaded)
+        if len(missing) <= len(loaded):
+            return {**loaded, **load_variants(session, missing)}
+    return load_variants(session)
+
+
 def _refresh_stories_and_drift(
-    session: Session, constraints: EditorConstraints, touched: Touched | None = None
+    session: Session,
+    constraints: EditorConstraints,
+    touched: Touched | None = None,
+    loaded: Mapping[int, VariantInput] | None = None,
 ) -> tuple[int, int]:
     """Stories need every cluster at once, so they are recomputed whole (one pass over the
     stored variants, no pairwise comparison across stories). Drift is recomputed for every
@@ -519,8 +535,8 @@ def _refresh_stories_and_drift(
 
     Quotes whose stored source count no longer matches their wordings' occurrences (ingest
     added an occurrence of a wording that was already linked) get their figures recomputed
-    and count as touched."""
-    variants = load_variants(session)
+    and count as touched. ``loaded``: wordings the run already loaded (``_all_variants``)."""
+    variants = _all_variants(session, loaded)
     sources = load_sources(session)
     members: dict[int, list[int]] = defaultdict(list)
     quote_rows = session.execute(select(Variant.id, Variant.quote_id, Variant.speaker_id))
@@ -692,7 +708,7 @@ def _rebuild(database: Database, mode: str = "rebuild") -> LinkReport:
         )
         session.execute(delete(VariantKey))
         store_keys(session, variants.values(), all_ids=every)
-        _, drift = _refresh_stories_and_drift(session, constraints)
+        _, drift = _refresh_stories_and_drift(session, constraints, loaded=variants)
         _refresh_review_queue(session)
         return LinkReport(
             mode, len(variants), len(plan.clusters), len(plan.links), drift, conflicts
@@ -749,7 +765,7 @@ def _link_pending(database: Database) -> LinkReport:
             session, set(new), [], [], plan.conflicts, relations=("conflict",), touched=touched
         )
         store_keys(session, new.values(), all_ids=pending)
-        _, drift = _refresh_stories_and_drift(session, constraints, touched)
+        _, drift = _refresh_stories_and_drift(session, constraints, touched, fetched)
         _refresh_review_queue(session, touched)
         return LinkReport(
             "incremental", len(new), len(plan.clusters), len(plan.links), drift, conflicts
