@@ -171,3 +171,30 @@ def test_keys_of_an_older_version_force_one_rebuild(seeded: str) -> None:
     assert versions == {KEY_VERSION}
     assert link_pending(database).mode == "incremental"
     database.dispose()
+
+
+def test_stored_keys_are_each_wordings_candidate_keys(seeded: str) -> None:
+    """The store persists the keys the engine computed (`LinkPlan.keys`): they must be
+    exactly `candidate_keys` of each wording, or incremental runs would look up other keys
+    than a rebuild pairs on; wordings without evidence get the "none" marker."""
+    from collections import defaultdict
+
+    from sqlalchemy import select
+
+    from provenance.linking import candidate_keys
+    from provenance.storage.models import Variant, VariantKey
+
+    for run in (link_pending, rebuild):
+        database = open_database(seeded)
+        run(database)
+        with database.session() as session:
+            stored: dict[int, set[str]] = defaultdict(set)
+            for variant_id, key in session.execute(select(VariantKey.variant_id, VariantKey.key)):
+                stored[variant_id].add(key)
+            wordings = dict(session.execute(select(Variant.id, Variant.wording)).all())
+        database.dispose()
+        assert set(stored) == set(wordings)
+        keyed = {v: ks for v, ks in stored.items() if ks != {"none"}}
+        assert len(keyed) >= len(wordings) - 2
+        for variant_id, keys in keyed.items():
+            assert keys == set(candidate_keys(wordings[variant_id])), wordings[variant_id]

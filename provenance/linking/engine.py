@@ -608,11 +608,12 @@ def plan_links(
     clusters, links = _cluster_all(facts, src, constraints, limit, block_cap)
     conflicts = _conflicts(facts.values(), facts, limit, global_cap, everyone=True)
     by_id = {vid: x.v for vid, x in facts.items()}
+    keys = {vid: x.keys + x.ckeys for vid, x in facts.items()}
     del facts
     stories = plan_stories(clusters, by_id, src)
     planned = plan_drift(clusters, by_id, src, stories, constraints, scorer) if drift else []
     _norm_features.cache_clear()  # run-local caches: do not keep them alive after the run
-    return LinkPlan(tuple(clusters), tuple(links), tuple(planned), tuple(conflicts), stories)
+    return LinkPlan(tuple(clusters), tuple(links), tuple(planned), tuple(conflicts), stories, keys)
 
 
 @_without_gc
@@ -740,4 +741,5 @@ def link_new(
     )
     planned = plan_drift(clusters, by_id, src, stories, constraints, scorer) if drift else []
     _norm_features.cache_clear()  # run-local caches: do not keep them alive after the run
-    return LinkPlan(tuple(clusters), tuple(links), tuple(planned), tuple(conflicts), stories)
+    keys = {v.variant_id: known[v.variant_id].keys + known[v.variant_id].ckeys for v in new}
+    return LinkPlan(tuple(clusters), tuple(links), tuple(planned), tuple(conflicts), stories, keys)

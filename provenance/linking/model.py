@@ -134,6 +134,10 @@ class LinkPlan:
     drift: tuple[DriftCandidate, ...]
     conflicts: tuple[Conflict, ...]
     stories: dict[int, int]  # source_id -> story id (lowest source id of the story)
+    # variant_id -> its candidate keys (``candidate_keys``), for every variant the plan was
+    # asked to link (all of them in a rebuild, the new ones incrementally): what the store
+    # persists, so it never computes them a second time
+    keys: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     def cluster_of(self) -> dict[int, int]:
         """variant_id -> cluster_id."""

@@ -23,7 +23,6 @@ from provenance.linking import (
     EditorConstraints,
     SourceInput,
     VariantInput,
-    candidate_keys,
     compare,
     link_new,
     plan_drift,
@@ -471,16 +470,12 @@ def _insert_links(session: Session, rows: list[dict]) -> None:  # type: ignore[t
 
 
 def store_keys(
-    session: Session, variants: Iterable[VariantInput], *, all_ids: Iterable[int] = ()
+    session: Session, keys: Mapping[int, Iterable[str]], *, all_ids: Iterable[int] = ()
 ) -> None:
-    """Persist blocking keys; a variant with keys counts as linked."""
-    rows: list[tuple[int, str]] = []
-    seen = set()
-    for variant in variants:
-        seen.add(variant.variant_id)
-        rows.extend((variant.variant_id, key) for key in candidate_keys(variant.wording))
+    """Persist blocking keys (``LinkPlan.keys``); a variant with keys counts as linked."""
+    rows = [(variant_id, key) for variant_id, ks in keys.items() for key in ks]
     # Wordings with no usable evidence still get a marker so they are not retried forever.
-    rows.extend((variant_id, "none") for variant_id in all_ids if variant_id not in seen)
+    rows.extend((variant_id, "none") for variant_id in all_ids if variant_id not in keys)
     bulk_load_rows(session.connection(), VariantKey.__table__, ("variant_id", "key"), rows)
 
 
@@ -707,7 +702,7 @@ def _rebuild(database: Database, mode: str = "rebuild") -> LinkReport:
             session, every, [], [], plan.conflicts, relations=("conflict",)
         )
         session.execute(delete(VariantKey))
-        store_keys(session, variants.values(), all_ids=every)
+        store_keys(session, plan.keys, all_ids=every)
         _, drift = _refresh_stories_and_drift(session, constraints, loaded=variants)
         _refresh_review_queue(session)
         return LinkReport(
@@ -764,7 +759,7 @@ def _link_pending(database: Database) -> LinkReport:
         _, _, conflicts = replace_auto_links(
             session, set(new), [], [], plan.conflicts, relations=("conflict",), touched=touched
         )
-        store_keys(session, new.values(), all_ids=pending)
+        store_keys(session, plan.keys, all_ids=pending)
         _, drift = _refresh_stories_and_drift(session, constraints, touched, fetched)
         _refresh_review_queue(session, touched)
         return LinkReport(
