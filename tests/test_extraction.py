@@ -452,3 +452,107 @@ def test_labelled_eval_set_meets_thresholds(subset):
 
 def test_own_eval_set_is_large_enough():
     assert len(list((ROOT / "tests" / "eval" / "own").glob("*.json"))) >= 12
+
+
+# ------------------------------------------------ split quotes with an adjunct in the gap
+
+
+@pytest.mark.parametrize(
+    "gap",
+    [
+        "Marta Ilves said in a statement.",
+        "Marta Ilves said in remarks about the harbour tax.",
+        "Marta Ilves said when asked about the harbour tax.",
+        "Marta Ilves said, when asked how the harbour tax would hit fishermen.",
+        "said Marta Ilves in an interview.",
+        "Marta Ilves said, referring to the audit report on the harbour.",
+        "Marta Ilves said, adding later,",
+    ],
+)
+def test_split_quote_with_an_adjunct_in_its_attribution_is_one_utterance(gap):
+    first, second = "The harbour tax will sink us,", "Nobody here asked for it."
+    text = f"The council met on Friday.\n\n“{first}” {gap} “{second}”\n"
+    quotes = [q for q in checked(text) if q.kind != "fragment"]
+    assert len(quotes) == 1
+    (quote,) = quotes
+    assert quote.speaker == "Marta Ilves"
+    assert quote.kind == "full"
+    assert [text[s:e] for s, e in quote.spans] == [first, second]
+    assert quote.wording == f"{first} {second}"
+
+
+@pytest.mark.parametrize(
+    ("gap", "second_speaker"),
+    [
+        # another speaker answers: two utterances
+        ("Marta Ilves said in a statement. Jon Berg replied:", "Jon Berg"),
+        # a cue with a subject of its own inside the adjunct
+        ("Marta Ilves said when Jon Berg asked her about the tax.", None),
+        # the adjunct ends in another sentence of reporter prose
+        ("Marta Ilves said in a statement. The mayor disagreed.", None),
+    ],
+)
+def test_split_quote_gap_with_another_clause_stays_two_quotes(gap, second_speaker):
+    text = (
+        "The council met on Friday.\n\n"
+        f"“The harbour tax will sink us,” {gap} “Nobody here asked for it.”\n"
+    )
+    quotes = [q for q in checked(text) if q.kind != "fragment"]
+    assert [len(q.spans) for q in quotes] == [1, 1]
+    assert quotes[0].speaker == "Marta Ilves"
+    if second_speaker is not None:
+        assert quotes[1].speaker == second_speaker
+
+
+def test_participle_introducing_a_woven_quote_is_not_a_continuation():
+    text = (
+        "“We see no link to the fire,” the chief said, adding that the inquiry would need "
+        "“several more weeks” to finish.\n"
+    )
+    quotes = checked(text)
+    assert all(len(q.spans) == 1 for q in quotes)
+    assert quotes[0].wording == "We see no link to the fire,"
+
+
+# ------------------------------------------ a quote cut off before its full stop is prose
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "Tomas Reyes said, “",
+        "At the harbour on Monday evening, Tomas Reyes said: “",
+    ],
+)
+def test_reported_quote_cut_off_before_its_stop_is_not_a_headline(lead):
+    cut = "Nobody on this coast voted for a port that"
+    text = (
+        f"Port plan splits the coast\n\nThe vote is next week.\n\n{lead}{cut}”\n\nIt opens soon.\n"
+    )
+    (quote,) = checked(text)
+    assert quote.kind == "full"
+    assert quote.speaker == "Tomas Reyes"
+    assert quote.wording == cut
+
+
+def test_split_quote_whose_second_part_is_cut_off_is_one_utterance():
+    text = (
+        "The vote is next week.\n\n"
+        "“We will fight it,” Tomas Reyes said. “Nobody on this coast voted for a port that”\n"
+    )
+    (quote,) = checked(text)
+    assert quote.kind == "full" and quote.speaker == "Tomas Reyes"
+    assert quote.wording == "We will fight it, Nobody on this coast voted for a port that"
+    assert len(quote.spans) == 2
+
+
+def test_present_tense_quote_line_is_still_a_headline():
+    text = "Reyes says “the port must wait”\n\nThe vote is next week.\n"
+    quotes = checked(text)
+    assert quotes[0].kind == "headline"
+
+
+def test_mid_article_present_tense_heading_with_a_quote_stays_a_headline():
+    text = "The vote is next week.\n\nReyes says “no port”\n\nThe port opens in May.\n"
+    (quote,) = checked(text)
+    assert quote.kind == "headline"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Literal
 
 from provenance.extraction.attribution import (
@@ -61,6 +62,7 @@ class ExtractedQuote:
     speaker_kind: str | None = None
 
 
+_OPEN_MARK = attrgetter("open_mark")
 _CLAUSE_OPENERS = set(":,;—–-([")
 _SPLIT_GAP_LIMIT = 160
 _SENTENCE_CONTEXT = 1000
@@ -102,7 +104,17 @@ def _merge_split_quotes(
             gap = doc.masked[gap_start:gap_end]
             ends_comma = _inner_end_char(doc.text, current) == ","
             gap_cues = len(doc.cues_in(gap_start, gap_end))
-            attribution = attributor.gap_attribution(gap_start, gap_end) if gap_cues <= 1 else None
+            attribution = (
+                attributor.gap_attribution(gap_start, gap_end)
+                if gap_cues <= _SPLIT_GAP_CUES
+                else None
+            )
+            if (
+                attribution is not None
+                and gap_cues > 1
+                and not _adjunct_cues(doc, attributor, attribution, gap_start, gap_end)
+            ):
+                attribution = None  # “A,” Smith said. Jones replied: “B.”: another speech act
             if attribution is not None and attribution.attributed_as:
                 rest = gap.strip()
                 if (rest.endswith((".", ",", ":")) or ends_comma) and not _own_attribution(
@@ -127,6 +139,87 @@ def _merge_split_quotes(
         groups.append((group, gap_attribution, index + 1 - len(group)))
         index += 1
     return groups
+
+
+_SPLIT_GAP_CUES = 4
+# An adjunct of a reporting clause: a prepositional phrase or a when-clause (“in a statement”,
+# “in remarks on the bill”, “when asked about it”, “of the levy”) or a participle after a comma
+# (“, adding later”, “, referring to the audit report”). It takes the clause's subject, so any
+# cue word inside it describes the same speech act (a noun such as “report” is no verb at all).
+_ADJUNCT_OPENER = re.compile(
+    r"[^\S\n]*(?:(?:in|during|at|on|of|about|to|after|before|when|while|upon|following|with"
+    r"|for|from)\s|,[^\S\n]*(?:(?:in|during|at|on|of|about|to|after|before|when|while|upon"
+    r"|following|with|for|from)\s|[a-z]+ing\b))"
+)
+_CLAUSE_BREAK = re.compile(r"[.!?;:]\s+\S")
+
+
+def _adjunct_cues(
+    doc: Document, attributor: Attributor, attribution: Attribution, start: int, end: int
+) -> bool:
+    """Whether the cue words in a split quote's gap besides its attribution's own cue all sit in
+    an adjunct of that reporting clause, so the gap reports one speech act by one speaker:
+    “A,” Smith said in a statement / in remarks on the bill / when asked about it / , adding
+    … “B.”. Not when a cue comes before the speaker (“… asked Jones. Smith said”), when one has
+    a subject of its own (“when Jones asked”, “as she noted”), when the adjunct ends in another
+    sentence (“… in a statement. Jones disagreed.”) or runs into the next quote (“, adding
+    that “B””, which weaves B into a clause of its own)."""
+    masked = doc.masked
+    cues = doc.cues_in(start, end)
+    cue_starts, cue_ends = doc.cue_starts, doc.cue_ends
+    position = cue_ends[cues[0]]
+    if attribution.mention_start is not None:
+        for mention in attributor.mention_in(attribution.mention_start, end):
+            if mention.start == attribution.mention_start:
+                position = max(position, mention.end)
+            break
+    if _ADJUNCT_OPENER.match(masked, position, end) is None:
+        return False
+    tail = masked[position:end].rstrip()
+    if tail[-1:] not in (".", ",", ":") or _CLAUSE_BREAK.search(tail) is not None:
+        return False
+    if tail[-1] == "," and "," in tail.lstrip(" ,")[:-1]:
+        return False  # “…, suggesting questions, including, “B””: B is that phrase's object
+    subject_ends = {mention.end for mention in attributor.mention_in(position, end)}
+    for index in cues[1:]:
+        cue_start = cue_starts[index]
+        if cue_start < position:
+            return False
+        before = cue_start
+        while before > position and masked[before - 1].isspace():
+            before -= 1
+        if before in subject_ends:
+            return False
+    return True
+
+
+_PAST_SPEECH = frozenset(["said", "told", "wrote", "spoke", "swore"])
+
+
+def _reported_quote_line(doc: Document, quotes: list[RawQuote], lo: int, hi: int) -> bool:
+    """Whether a line without a closing full stop is prose, not a heading, because it is a
+    sentence reporting the quote that ends it: X said, “…” / X added: “…” / “A,” X said in Y.
+    “B…” — a past-tense speech verb in reporter prose introducing the final quote after a comma,
+    colon or full stop. Headlines report in the present tense (“Smith says …”), so the line's
+    lack of a full stop only means the quote was cut off (“X said, “We will not give up on””)."""
+    masked = doc.masked
+    end = lo + len(masked[lo:hi].rstrip())
+    index = bisect_right(quotes, end - 1, key=_OPEN_MARK) - 1
+    if index < 0 or quotes[index].open_mark < lo:
+        return False
+    last = quotes[index]
+    if _close_end(last) != end:
+        return False  # the line goes on after its last quote
+    previous_end = lo
+    if index > 0 and quotes[index - 1].open_mark >= lo:
+        previous_end = _close_end(quotes[index - 1])
+    if masked[previous_end : last.open_mark].rstrip()[-1:] not in (",", ":", "."):
+        return False
+    for cue in doc.cues_in(previous_end, last.open_mark):
+        word = masked[doc.cue_starts[cue] : doc.cue_ends[cue]]
+        if word in _PAST_SPEECH or (word.endswith("ed") and word.islower()):
+            return True
+    return False
 
 
 def _own_attribution(doc: Document, attributor: Attributor, quote: RawQuote) -> bool:
@@ -247,9 +340,10 @@ def _extract(text: str) -> list[ExtractedQuote]:
         woven = not clause_start
         heading = headings.get(para_index)
         if heading is None:
-            heading = headings[para_index] = is_heading(
-                text, lo, hi, first=para_index == 0 and _blank_after(text, hi)
-            )
+            heading = is_heading(text, lo, hi, first=para_index == 0 and _blank_after(text, hi))
+            if heading and para_index > 0:
+                heading = not _reported_quote_line(doc, raw_quotes, lo, hi)
+            headings[para_index] = heading
         attribution = gap_attribution
         if attribution is None and clause_start and last.close_mark is not None:
             attribution = attributor.right(close_end, sent_end)
