@@ -157,6 +157,9 @@ class Entity:
     affiliation: str | None = None
     gender: str | None = None
     spoke: bool = False  # seen in a speaker slot: evidence of a person beyond the name
+    # seen outside a place phrase ("in El Paso", "south of Florence"): only then can he/she
+    # refer to it
+    free: bool = False
 
     @property
     def best_name(self) -> str:
@@ -181,6 +184,7 @@ class Mention:
     slot: bool = False  # a speech cue follows: "Roos said", "Quint, in a grey suit, said"
     eligible: bool = False  # could be a clause subject: not after a preposition, verb or "the"
     subject: bool = False  # the first eligible person of its sentence
+    report: bool = False  # a speaker slot after a comma: "…, Stovall said."
 
 
 @dataclass(slots=True)
@@ -320,11 +324,16 @@ _GIVEN_NAME_WORDS = frozenset(["bill"])
 
 def _looks_like_person(parsed_title: str | None, bare: str) -> bool | None:
     """True for a person, False for an organisation/place, None when undecidable."""
-    tokens = [t.strip(".’'").casefold() for t in bare.split()]
+    words = bare.split()
+    tokens = [t.strip(".’'").casefold() for t in words]
     if not tokens:
         return None
     if tokens[-1] in lx.NON_PERSON_HEADS:
         return False
+    if len(words) == 1 and len(initials := words[0].replace(".", "")) > 1 and initials.isupper():
+        return False  # an acronym alone: "HP", "ISIL", "U.S." are organisations or places
+    if tokens[0] == "st" and len(tokens) > 1:
+        return False  # "St. Clairsville", "St. Louis": a saint's name is a place or church
     # a known given name opening a longer name makes the rest a family name, whatever else it
     # means: "Bill Clinton" (not legislation), "Owen Court", "Nadia Israel"
     given = len(tokens) > 1 and (tokens[0] in _GIVEN_NAME_WORDS or is_given_name(tokens[0]))
@@ -364,7 +373,47 @@ def _analyse_name(text: str) -> tuple[int, str, SpeakerName, bool | None] | None
     parsed = parse_speaker(cleaned)
     if not parsed.name:
         return None
+    parsed = _drop_leading_modifiers(parsed)
     return shift, cleaned, parsed, _looks_like_person(parsed.title, parsed.name)
+
+
+def _drop_leading_modifiers(parsed: SpeakerName) -> SpeakerName:
+    """ "[Chief of] Staff Denis McDonough", "Kentuckian Rand Paul": capitalised words before a
+    known given name that is followed by a family name belong to a role or a descriptor, not
+    to the name (a name opening with a given name, "Martin Luther King", is kept whole)."""
+    words = parsed.name.split()
+    if len(words) < 3 or is_given_name(words[0].strip(".’'").casefold()):
+        return parsed
+    for index in range(1, len(words) - 1):
+        word = words[index]
+        if len(word) > 2 and word[0].isupper() and is_given_name(word.casefold()):
+            # only a descriptor is dropped, never a rare given name ("Norbert Leo Butz")
+            if any(_is_descriptor(w) for w in words[:index]):
+                return SpeakerName(parsed.title, " ".join(words[index:]), parsed.affiliation)
+            return parsed
+    return parsed
+
+
+_DESCRIPTOR_WORDS = frozenset(
+    [
+        *("staff", "state", "affairs", "management", "policy", "operations", "actor", "actress"),
+        *("comedian", "pastor", "singer", "star", "host", "anchor", "author", "writer", "chief"),
+        *("director", "coach", "judge", "attorney", "officer", "deputy", "agent", "lawyer"),
+        *("professor", "doctor", "candidate", "nominee", "activist", "celebrities", "general"),
+        *("justice", "strategist", "adviser", "advisor", "spokesman", "spokeswoman", "top"),
+    ]
+)
+
+
+def _is_descriptor(word: str) -> bool:
+    """A role or descriptor word before a name: "Actor", "Kentuckian", "Front-runner"."""
+    folded = word.strip(".,’'").casefold()
+    return (
+        folded in _DESCRIPTOR_WORDS
+        or folded in TITLE_HEADS
+        or "-" in folded
+        or (len(folded) > 5 and folded.endswith(("ian", "ican", "ese")))
+    )
 
 
 _APPOSITIVE_STOP = re.compile(r"[,;:]")
@@ -377,8 +426,16 @@ def _appositive_role(tail: str) -> tuple[str, str | None] | None:
     if not match:
         return None
     role = match.group("role").strip()
-    role_words = [w.strip(".").casefold() for w in role.split()]
-    if not any(w in TITLE_HEADS for w in role_words) or len(role_words) > 8:
+    raw_words = role.split()
+    role_words = [w.strip(".").casefold() for w in raw_words]
+    if len(role_words) > 8:
+        return None
+    # a title word heading the role, not one before a name ("…, Trump hewed more to President
+    # Obama's approach, …" is no appositive of the name before it)
+    if not any(
+        w in TITLE_HEADS and (i + 1 == len(raw_words) or not raw_words[i + 1][:1].isupper())
+        for i, w in enumerate(role_words)
+    ):
         return None
     org = match.group("org")
     return role, org.strip() if org else None
@@ -442,14 +499,23 @@ class Resolver:
             if is_person is not None and entities[index].is_person != is_person:
                 return None
             return index
-        best: tuple[int, int] | None = None
+        # Several people share the name ("Fiorina" after "Carly Fiorina" and "Frank Fiorina"):
+        # the one already called by it, else the one mentioned most (the story's principal,
+        # whom a bare surname denotes), else the latest
+        best: tuple[tuple[bool, bool, int, int], int] | None = None
+        counts = self.doc.mention_counts
         for index in found:
             entity = entities[index]
             if is_person is not None and entity.is_person != is_person:
                 continue
-            last = self.doc.last_mention.get(index, -1) + (10**9 if entity.is_person else 0)
-            if best is None or last > best[0]:
-                best = (last, index)
+            rank = (
+                entity.is_person,
+                bare in entity.names,
+                counts.get(index, 0),
+                self.doc.last_mention.get(index, -1),
+            )
+            if best is None or rank > best[0]:
+                best = (rank, index)
         return best[1] if best else None
 
     def register_name(self, text: str, start: int, match_end: int) -> Mention | None:
@@ -489,7 +555,7 @@ class Resolver:
         if parsed.affiliation and not entity.affiliation:
             entity.affiliation = parsed.affiliation
         if entity.gender is None:
-            entity.gender = gender_of(cleaned, entity.title)
+            entity.gender = gender_of(cleaned, entity.title) or gender_of(bare)
         return Mention(start, start + len(cleaned), cleaned, "name", existing)
 
     def add_appositive(self, mention: Mention) -> None:
@@ -598,6 +664,7 @@ class Resolver:
         latest: dict[int, tuple[Mention, int, bool]] = {}
         leftmost: dict[int, int] = {}
         compatible: dict[int, bool] = {}
+        reported: set[int] = set()  # sentences whose leftmost is pinned to a reporting speaker
         for mention in reversed(doc.mentions[max(0, limit - 40) : limit]):
             chained = mention.kind == "pronoun"
             if chained:
@@ -622,6 +689,7 @@ class Resolver:
                 gender = entity.gender
                 ok = compatible[entity_index] = (
                     want_person == entity.is_person
+                    and (entity.free or not want_person)
                     and not ((word == "he" and gender == "f") or (word == "she" and gender == "m"))
                     and (want_person or not _is_site(entity))
                 )
@@ -640,7 +708,11 @@ class Resolver:
                 break  # enough nearer candidates: one this far back never outranks them
             if first:
                 latest[entity_index] = (mention, here - sentence, chained)
-            if mention.eligible:
+            if mention.report:
+                # the speaker of "…, Stovall said." stands for the sentence, not its subject
+                leftmost[here - sentence] = entity_index
+                reported.add(here - sentence)
+            elif mention.eligible and here - sentence not in reported:
                 leftmost[here - sentence] = entity_index
         if len(latest) < 2:
             return [(entity_index, ()) for entity_index in latest]  # nothing to weigh
@@ -739,11 +811,40 @@ _AS_LABEL = re.compile(r"(?<![\w’'])as\s*$")
 _OBJECT_WORDS = frozenset(
     [
         *("by", "to", "with", "of", "for", "against", "about", "at", "from", "on", "and"),
+        # "Like Makaeff, … Roffman doesn't want to", "unlike Cruz", "than Trump"
+        *("like", "unlike", "than", "including", "into", "over", "toward", "towards"),
+        *("without", "despite", "between", "among", "behind", "via", "beside", "alongside"),
         *("told", "asked", "called", "attacked", "criticized", "praised", "thanked"),
         *("endorsed", "met", "defeated", "beat"),
     ]
 )
 _OPENERS = "([\"“‘'—–-"
+# Words that make the next name a place: "in El Paso", "near Sandy Hook", "south of Florence"
+_LOCATIVES = frozenset(["in", "near", "outside", "inside", "across", "throughout"])
+_DIRECTIONS = frozenset(
+    ["north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest"]
+)
+
+
+def _word_before(masked: str, end: int) -> tuple[str, int]:
+    """The word ending right before the space at end - 1, and where it starts."""
+    cut = masked.rfind(" ", max(0, end - 14), end - 1) + 1
+    return masked[cut : end - 1], cut
+
+
+def _after_locative(masked: str, start: int) -> bool:
+    """Whether the name at start follows a place preposition ("in [the] X", "south of X")."""
+    if start < 3 or masked[start - 1] != " ":
+        return False
+    word, cut = _word_before(masked, start)
+    if word in ("the", "The"):
+        word, cut = _word_before(masked, cut)
+    word = word.casefold()
+    if word == "of":
+        return _word_before(masked, cut)[0].casefold() in _DIRECTIONS
+    return word in _LOCATIVES
+
+
 _CLAUSE_PUNCT = frozenset(',;:!?)]"”')
 _DETERMINERS = frozenset(["the", "The", "a", "A", "an", "An"])
 
@@ -836,6 +937,13 @@ def build_document(
         ):
             mention.slot = True
             doc.entities[entity_index].spoke = True
+            if not first:
+                # "…, Stovall said." / "Trump, Sexton said, has …" / "In a statement, Roos said":
+                # the speaker of a reporting clause after a comma is whom the sentence reports
+                before = mention_start - 1
+                while before > sent_start and masked[before] == " ":
+                    before -= 1
+                mention.report = masked[before] == ","
         if kind == "title":
             entity_index = mention.entity = resolver.resolve_title(mention_text, start)
         _mark_subject(doc, mention, sent_start)
@@ -845,6 +953,11 @@ def build_document(
             last_mention[entity_index] = mention_start
             doc.mention_counts[entity_index] = doc.mention_counts.get(entity_index, 0) + 1
             if kind == "name":
+                entity = doc.entities[entity_index]
+                if not entity.free:
+                    entity.free = not _after_locative(masked, mention_start) or masked[
+                        mention.end : mention.end + 2
+                    ] in ("'s", "’s")
                 # appositives need a comma right after the name ("Smith, chief strategist at
                 # CLSA,") or right before it ("CLSA's chief strategist, Smith"): test that
                 # inline first
@@ -941,7 +1054,10 @@ def _mark_subject(doc: Document, mention: Mention, sent_start: int) -> None:
         # the (up to three) words before it: "with [the] Harbour Radio", "the Weiss meeting"
         words = masked[max(sent_start, start - 40) : start].split()[-3:]
         for word in reversed(words):
-            if word.lstrip(_OPENERS).casefold() in _OBJECT_WORDS:
+            bare = word.lstrip(_OPENERS)
+            if bare == "And":
+                break  # "And Obama … seems to agree": a sentence-opening conjunction
+            if bare.casefold() in _OBJECT_WORDS:
                 eligible = False
                 break
             if word[-1] in _CLAUSE_PUNCT:
@@ -978,24 +1094,39 @@ def _mark_subject(doc: Document, mention: Mention, sent_start: int) -> None:
     mention.subject = True
 
 
+_INNER_STOP = re.compile(r"[.!?;:]\s")
+_SPACE_LOWER_WORD = re.compile(r" [a-z][a-z][a-z][a-z]")
 _LONG_WORD = re.compile(r"[^\W\d_][\w’'\-]{3,}")
 
 
 def _title_case_line(masked: str, lo: int, hi: int, first: bool = False) -> bool:
     """A Title Case line: a heading ("Ted Cruz Refuses To Disavow"). It has no full stop,
-    except on the first line of a document followed by a blank line (a headline)."""
+    except on the first line of a document followed by a blank line (a headline), or one
+    closing stop on a short line whose every long word is capitalised."""
     if hi - lo > 300:
         return False
+    strict = False
     if not first:
         tail = masked[hi - 1]
         if tail in _CLOSERS or tail.isspace():  # else the line's last character decides
             tail = masked[lo:hi].rstrip().rstrip(_CLOSERS)[-1:]
+        # a short line with one closing stop can still be a heading ("Rand Paul Scores Direct
+        # Hit On Trump."), not a run of sentences
         if tail in _TERMINALS:
-            return False
+            if (
+                tail != "."
+                or hi - lo > 100
+                or _SPACE_LOWER_WORD.search(masked, lo, hi) is not None  # a sentence's verb
+                or _INNER_STOP.search(masked, lo, hi) is not None
+            ):
+                return False
+            strict = True  # every long word capitalised: a sentence has a lowercase verb
     words = _LONG_WORD.findall(masked, lo, hi)
     if len(words) < 4:
         return False
     capitalised = sum(1 for w in words if w[0].isupper())
+    if strict:
+        return capitalised == len(words)
     return capitalised >= 0.8 * len(words)
 
 
@@ -1068,7 +1199,9 @@ class Attributor:
                 following.kind == "name"
                 and self._is_person_like(following)
                 and _ROLE_BETWEEN_NAMES.fullmatch(gap)
-                and any(w in TITLE_HEADS for w in words)
+                # a person's role names a title ("Trump adviser"); after an organisation any
+                # role word will do ("FBI agent Timothy Gill", "Reuters reporter …")
+                and (any(w in TITLE_HEADS for w in words) or not self._is_person_like(head))
             ):
                 head = following
             else:

@@ -510,8 +510,11 @@ NAME_TOKEN = (
     rf"Capt|Sgt|Jr|Sr|St|Prof|Rev|Hon|Adm)\.|{_UPPER_CLASS}\.(?=\s{_UPPER_CLASS})|"
     rf"(?:Mc|Mac|O['’])?{_UPPER_CLASS}[\w’'\-]*)"
 )
+# A capitalised pronoun never continues a name: "attacks in the U.S. He says" ends at "U.S."
+_NOT_PRONOUN = r"(?!(?:He|She|It|They|We|His|Her|Its|Their|Our)(?![\w’'\-]))"
 NAME_SEQUENCE = re.compile(
-    rf"(?<![\w’'\-]){NAME_TOKEN}(?:[ \u00a0]+(?:{_PARTICLES}[ \u00a0]+)?{NAME_TOKEN})*"
+    rf"(?<![\w’'\-]){NAME_TOKEN}"
+    rf"(?:[ \u00a0]+(?:{_PARTICLES}[ \u00a0]+)?{_NOT_PRONOUN}{NAME_TOKEN})*"
 )
 _HONORIFIC_TAILS = {
     "M": "r|rs|s",
@@ -537,7 +540,7 @@ _FAST_NAME_SEQUENCE = re.compile(
     + "|".join(f"(?<={k})(?:{v})" for k, v in _HONORIFIC_TAILS.items())
     + r")\.|"
     + rf"\.(?=\s{_UPPER_CLASS})|[\w’'\-]*)"
-    rf"(?:[ \u00a0]+(?:{_PARTICLES}[ \u00a0]+)?{NAME_TOKEN})*"
+    rf"(?:[ \u00a0]+(?:{_PARTICLES}[ \u00a0]+)?{_NOT_PRONOUN}{NAME_TOKEN})*"
 )
 
 
@@ -697,6 +700,12 @@ CAPITALISED_STOPWORDS = frozenset(
         "will",
         "can",
         "may",
+        "maybe",
+        "neither",
+        "either",
+        "whatever",
+        "whichever",
+        "top",
         "might",
         "must",
         "do",

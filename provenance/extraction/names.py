@@ -869,6 +869,77 @@ FEMALE_GIVEN = frozenset(
     ]
 )
 
+# More common given names (English, Spanish, French, German, Italian usage), written out here
+# rather than taken from any corpus; names used for both sexes are left out.
+MALE_GIVEN = MALE_GIVEN | frozenset(
+    [
+        *("alec", "alfonso", "alistair", "andres", "angel", "armando", "arturo", "barney"),
+        *("bernardo", "billy", "blake", "brady", "brendan", "brock", "bud", "buddy", "caleb"),
+        *("carlton", "cecil", "cesar", "chet", "cliff", "clyde", "conrad", "cornelius", "cornel"),
+        *("darius", "darryl", "denis", "desmond", "dexter", "diego", "dirk", "dmitry", "dylan"),
+        *("elmer", "emil", "emilio", "enrico", "ernesto", "esteban", "everett", "felipe"),
+        *("floyd", "forrest", "franklin", "fritz", "garrett", "geoffrey", "gerard", "gerry"),
+        *("giovanni", "giuseppe", "graham", "hal", "hans", "harlan", "hassan", "herb", "ibrahim"),
+        *("ignacio", "igor", "ira", "irving", "jaime", "javier", "jimmie", "joaquin", "julius"),
+        *("kareem", "kirk", "lamar", "lars", "len", "lenny", "leonardo", "lincoln", "lowell"),
+        *("luther", "lyndon", "malcolm", "mateo", "mauricio", "merrick", "mickey"),
+        *("mohamed", "moses", "murray", "nathaniel", "nigel", "nikolai", "orrin", "otto"),
+        *("percy", "pierre", "quentin", "rahm", "randall", "reuben", "rodrigo", "rolf", "rory"),
+        *("rupert", "santiago", "saul", "sebastian", "sergei", "sergio", "sherrod", "sid"),
+        *("spencer", "stan", "sylvester", "terrence", "thad", "tobias", "trent", "trey", "tucker"),
+        *("vernon", "vince", "wes", "wilbur", "winston", "wolfgang", "xavier", "yusuf", "tad"),
+        *("giuliano", "matteo", "luca", "marco", "jacques", "francois", "jean-claude", "jurgen"),
+    ]
+)
+FEMALE_GIVEN = FEMALE_GIVEN | frozenset(
+    [
+        *("abby", "ada", "adele", "aimee", "alana", "alejandra", "alexa", "alma", "amelia", "ana"),
+        *("angelina", "annie", "ariana", "ava", "bella", "bernice", "bianca", "blanca", "brandy"),
+        *("caitlin", "caitlyn", "cara", "carmela", "cathleen", "celia", "charlene", "chloe"),
+        *("christy", "clara", "claudette", "cora", "corinne", "daphne", "darla", "deanna"),
+        *("deirdre", "della", "dianne", "dina", "dora", "dottie", "elisa", "elisabeth", "eliza"),
+        *("ellie", "elsa", "elsie", "erika", "estelle", "eunice", "fiona", "francesca"),
+        *("gabriela", "gabrielle", "geraldine", "gertrude", "ginger", "ginny", "greta", "gretchen"),
+        *("hattie", "helena", "hilda", "imelda", "ines", "ingrid", "irma", "isabella", "janice"),
+        *("janine", "jeanette", "jeanine", "jocelyn", "jolene", "joni", "josie", "juliana"),
+        *("julianne", "juliet", "kari", "karin", "kathryn", "katy", "krista", "kristi", "lacey"),
+        *("latoya", "laurie", "leticia", "lila", "lindsay", "lorena", "lorna", "luisa", "lynn"),
+        *("lynne", "madeleine", "mae", "maggie", "mara", "marcy", "margo", "marianne", "marina"),
+        *("marisa", "marissa", "marla", "mattie", "maura", "mavis", "meredith", "mia", "millie"),
+        *("mindy", "minnie", "mona", "muriel", "nancy", "nanette", "nell", "nellie", "noelle"),
+        *("opal", "patsy", "patty", "polly", "rachael", "raquel", "rochelle", "rosalind", "rosie"),
+        *("ruby", "sadie", "selena", "serena", "shannon", "sheryl", "sofia", "sophia", "sophie"),
+        *("stacey", "susie", "tabitha", "tess", "trudy", "valentina", "vicky", "violet", "wilma"),
+        *("yasmin", "zoe", "condoleezza", "hilary", "nikki", "debbie", "dolly", "tonya", "sonya"),
+    ]
+)
+
+# Given names that are also common family names: last in a name, they are the family name.
+_SURNAME_GIVEN = frozenset(
+    [
+        *("allen", "arnold", "austin", "bernard", "bruce", "carl", "clark", "clay", "cole"),
+        *("craig", "curtis", "dale", "dean", "dennis", "douglas", "earl", "elliott", "francis"),
+        *("frank", "george", "gilbert", "glenn", "gordon", "grant", "harvey", "henry", "herbert"),
+        *(
+            "howard",
+            "hugh",
+            "hunter",
+            "james",
+            "jay",
+            "jerome",
+            "john",
+            "kent",
+            "lance",
+            "lawrence",
+        ),
+        *("leon", "lester", "lewis", "lloyd", "louis", "lucas", "marshall", "martin", "miles"),
+        *("mitchell", "morris", "neil", "nelson", "oliver", "owen", "paul", "perry", "philip"),
+        *("preston", "ray", "reid", "roland", "ross", "roy", "russell", "ryan", "scott", "simon"),
+        *("stanley", "stuart", "taylor", "thomas", "travis", "troy", "tyler", "vincent"),
+        *("wade", "wallace", "walter", "warren", "wayne", "wesley", "wilson", "young"),
+        *("april", "june", "rose", "joy", "faith", "grace", "kay", "kelly", "lane", "may"),
+    ]
+)
 _BRACKETS = re.compile(r"[\[\]{}()<>]")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _NON_NAME_CHARS = re.compile(r"[^\w\s\-]")
@@ -1003,7 +1074,10 @@ def gender_of(name_as_written: str, title: str | None = None) -> Literal["m", "f
             return "f"
     bare = parse_speaker(name_as_written).name.split()
     if bare:
-        for given in (_token_core(bare[0]), _token_core(bare[-1])):
+        first, last = _token_core(bare[0]), _token_core(bare[-1])
+        # the last word is a given name only in family-name-first order ("Kato Katsunobu"),
+        # never when it is a common family name too ("Mattie Thomas", "Elaine Grant")
+        for given in (first,) if last in _SURNAME_GIVEN else (first, last):
             if given in MALE_GIVEN:
                 return "m"
             if given in FEMALE_GIVEN:
