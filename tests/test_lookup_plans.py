@@ -153,3 +153,20 @@ def test_a_link_leaves_the_planner_statistics_fresh(postgres_url: str) -> None:
         assert {"occurrence", "variant", "quote", "link", "source", "variant_key"} <= analysed
     finally:
         database.dispose()
+
+
+def test_lookups_do_not_load_the_extractor() -> None:
+    """Every CLI lookup imports `provenance.lookup`; the extractor's patterns take about a
+    third of a second to compile, so they must stay out of that import."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, provenance.lookup, provenance.storage.speakers; "
+        "print('provenance.extraction.extract' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    code = "from provenance.extraction import extract_quotes; print(callable(extract_quotes))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
