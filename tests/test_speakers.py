@@ -52,7 +52,9 @@ def test_possible_alias_is_asked_not_merged(tmp_path: Path) -> None:
     assert tuple(sorted((ids["Oskar Brandvold"], ids["Oskar Lindgren"]))) not in pairs
 
 
-def test_alias_items_are_written_complete_and_follow_a_renamed_speaker(tmp_path: Path) -> None:
+def test_alias_items_are_written_complete_and_follow_a_renamed_speaker(
+    tmp_path: Path, database
+) -> None:
     """Ingest owns alias items: their evidence is set when they are queued (a relink never
     derives them again), and a speaker whose stored name grows gets its items re-derived, so
     an editor's "different people" is asked again about the name as it now reads."""
@@ -65,7 +67,6 @@ def test_alias_items_are_written_complete_and_follow_a_renamed_speaker(tmp_path:
     }
     for name, text in first.items():
         (tmp_path / name).write_text(text)
-    database = open_database(f"sqlite:///{tmp_path / 'p.db'}")
     ingest(database, [tmp_path / n for n in first])
     with database.session() as session:
         ids = {s.name: s.id for s in session.scalars(select(Speaker))}
@@ -90,7 +91,6 @@ def test_alias_items_are_written_complete_and_follow_a_renamed_speaker(tmp_path:
         item = session.scalars(select(ReviewItem).where(ReviewItem.kind == "alias")).one()
         state, evidence = item.state, item.evidence
         names[renamed.id] = renamed.name
-    database.dispose()
     assert names[ids["Oskar Brandvold"]] == "Oskar Magnus Brandvold"
     assert evidence == alias_evidence(low, high, (names[low], names[high]))
     assert state == "open"  # new evidence reopens the decided question
