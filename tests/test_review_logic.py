@@ -354,3 +354,28 @@ def test_cohens_kappa_known_values() -> None:
     pairs = [("y", "y")] * 20 + [("y", "n")] * 5 + [("n", "y")] * 10 + [("n", "n")] * 15
     assert cohens_kappa(pairs) == pytest.approx(0.4)
     assert cohens_kappa([]) is None
+
+
+def test_fingerprints_keep_their_stored_bytes() -> None:
+    """Stored evidence fingerprints must not change when the code computing them does: a
+    changed digest would reopen every decided item. The encoder's hook has to give exactly
+    what walking the value with `jsonable` first gave."""
+    import hashlib
+    import json
+    from datetime import date, datetime
+
+    from provenance.review.queue import fingerprint, jsonable
+
+    def walked(*parts: object) -> str:
+        blob = json.dumps(jsonable(list(parts)), sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+    samples = [
+        ("alias", 3, 17, ["Oskar Brandvold", "Ilse Brandvöld"]),
+        ("attribution", 42, "“We’ll see,” he said", 0.45),
+        ("drift", [5, 9, 12]),
+        ("single_source", (1, 2), {"b": datetime(2026, 3, 1, 9, 30), "a": date(2026, 3, 2)}),
+        ("x", {"nested": [(datetime(2025, 1, 1), None), {"k": {1, 2}}]}, 1.5, True),
+    ]
+    for parts in samples:
+        assert fingerprint(*parts) == walked(*parts)
