@@ -170,3 +170,7 @@ def test_lookups_do_not_load_the_extractor() -> None:
     code = "from provenance.extraction import extract_quotes; print(callable(extract_quotes))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
+    # any extraction module imported first still loads (no import cycle through the package)
+    for module in ("attribution", "lexicon", "names", "quotes", "repeats", "extract"):
+        code = f"import provenance.extraction.{module}"
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
