@@ -50,7 +50,7 @@ def _close(
     double: bool,
 ) -> None:
     """A closing mark ends the pending multi-paragraph quote, or a new non-empty one; the
-    caller's pending quote is None afterwards either way."""
+    caller has no pending quote afterwards either way."""
     if pending is not None:
         pending.spans.append(span)
         pending.close_mark = pos
@@ -167,7 +167,8 @@ def _scan_double(text: str, paras: list[tuple[int, int]]) -> list[RawQuote]:
                     span = (open_at + 1, pos)  # nothing to trim
                 else:
                     span = _trimmed(text, open_at + 1, pos)
-                pending = _close(quotes, pending, span, open_at, pos, True)
+                _close(quotes, pending, span, open_at, pos, True)
+                pending = None
                 open_at = None
         if open_at is not None:
             span = _trimmed(text, open_at + 1, hi)
@@ -258,7 +259,8 @@ def _scan_single(
             if open_at is None:
                 continue
             span = _trimmed(text, open_at + 1, pos)
-            pending = _close(quotes, pending, span, open_at, pos, False)
+            _close(quotes, pending, span, open_at, pos, False)
+            pending = None
             open_at = None
         if open_at is not None:
             next_para = paras[index + 1] if index + 1 < len(paras) else None
