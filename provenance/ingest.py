@@ -697,22 +697,22 @@ def _known_subjects(connection: Connection, subjects: list[str]) -> set[str]:
 def _flag_possible_aliases(
     connection: Connection, pairs: list[tuple[int, int]], now: datetime
 ) -> None:
-    """Ask an editor whether two speakers are one person, once per pair, with one lookup
-    and one insert for the whole batch; each item is written complete (evidence included)."""
-    subjects = {f"alias:{low}:{high}": (low, high) for low, high in pairs}
-    if not subjects:
+    """Ask an editor whether two speakers are one person, once per pair, with one insert for
+    the whole batch; each item is written complete (evidence included). No stored item can
+    name a pair: every pair holds a speaker this transaction created (only a new speaker
+    gets possible matches) and `SpeakerDirectory.not_yet_flagged` asks once per run."""
+    fresh = dict.fromkeys(pairs)
+    if not fresh:
         return
-    known = _known_subjects(connection, list(subjects))
-    fresh = {subject: pair for subject, pair in subjects.items() if subject not in known}
     names: dict[int, str] = {}
-    for chunk in chunks(sorted({i for pair in fresh.values() for i in pair})):
+    for chunk in chunks(sorted({i for pair in fresh for i in pair})):
         names.update(
             connection.execute(
                 select(SPEAKER.c.id, SPEAKER.c.name).where(SPEAKER.c.id.in_(chunk))
             ).all()
         )
     rows = []
-    for low, high in fresh.values():
+    for low, high in fresh:
         row = possible_alias_row(low, high, (names[low], names[high]))
         rows.append(
             (

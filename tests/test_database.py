@@ -224,15 +224,20 @@ def test_bulk_writes_with_allocated_ids(db_url: str) -> None:
     database, _, _ = initialise(db_url)
     allocator = IdAllocator(postgres=not database.is_sqlite)
     now = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+    later = datetime(2025, 1, 3, 4, 5, 6, tzinfo=UTC)
     with database.session() as session:
         session.add(Speaker(name="Ada Stored", kind="person"))
     with database.writing() as connection:
-        ids = allocator.for_transaction().take(connection, "speaker", 2, spare=3)
-        insert_rows(
+        ids = allocator.for_transaction().take(connection, "speaker", 3, spare=3)
+        insert_rows(  # a value repeated row after row is converted once: each row keeps its own
             connection,
             Speaker.__table__,
             ("id", "name", "kind", "created_at"),
-            [(ids[0], "Bo Bulk", "person", now), (ids[1], "Cy Bulk", "person", now)],
+            [
+                (ids[0], "Bo Bulk", "person", now),
+                (ids[1], "Cy Bulk", "person", now),
+                (ids[2], "Ed Bulk", "person", later),
+            ],
         )
         insert_rows(
             connection,
@@ -247,11 +252,15 @@ def test_bulk_writes_with_allocated_ids(db_url: str) -> None:
     with database.session() as session:
         rows = session.execute(select(Speaker.id, Speaker.name).order_by(Speaker.id)).all()
         item = session.scalars(select(ReviewItem)).one()
-        bulk = session.scalars(select(Speaker).where(Speaker.name == "Bo Bulk")).one()
+        created = dict(session.execute(select(Speaker.name, Speaker.created_at)).all())
     names = [name for _, name in rows]
-    assert names == ["Ada Stored", "Bo Bulk", "Cy Bulk", "Di Later"]
-    assert ids == [rows[1][0], rows[2][0]] and rows[0][0] < ids[0] < ids[1] < rows[3][0]
+    assert names == ["Ada Stored", "Bo Bulk", "Cy Bulk", "Ed Bulk", "Di Later"]
+    assert ids == [rows[1][0], rows[2][0], rows[3][0]] and rows[0][0] < ids[0] < rows[4][0]
     assert more[0] not in {speaker_id for speaker_id, _ in rows}
     assert item.payload == {"speaker_ids": [1, 2]} and item.subject == "alias:1:2"
-    assert bulk.created_at.replace(tzinfo=UTC) == now
+    assert [created[n].replace(tzinfo=UTC) for n in ("Bo Bulk", "Cy Bulk", "Ed Bulk")] == [
+        now,
+        now,
+        later,
+    ]
     database.dispose()

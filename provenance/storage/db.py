@@ -298,12 +298,19 @@ def insert_rows(
         ]
     if any(processors):
         active = [(i, p) for i, p in enumerate(processors) if p is not None]
+        # A value repeated row after row (a batch's one timestamp) is processed once.
+        last: dict[int, tuple[Any, Any]] = {i: (None, None) for i, _ in active}
         converted = []
         for row in rows:
             values = list(row)
             for index, process in active:
-                if values[index] is not None:
-                    values[index] = process(values[index])
+                value = values[index]
+                if value is not None:
+                    seen, done = last[index]
+                    if value is not seen:
+                        done = process(value)
+                        last[index] = (value, done)
+                    values[index] = done
             converted.append(values)
         rows = converted
     quote = dialect.identifier_preparer.quote
