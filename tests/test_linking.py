@@ -306,7 +306,8 @@ def test_editor_constraints_win() -> None:
 
 
 # ---------------------------------------------------------------- incremental == rebuild
-def _lookup_from(stored: list[VariantInput]):
+def lookup_from(stored: list[VariantInput]):
+    """`link_new`'s lookup over an in-memory store: every stored variant sharing a key."""
     by_key: dict[str, list[VariantInput]] = {}
     for v in stored:
         for k in candidate_keys(normalise(v.wording)):
@@ -327,7 +328,7 @@ def test_incremental_equals_rebuild_on_seed() -> None:
     full = plan_links(variants, sources)
     stored, new = variants[:5] + variants[6:], [variants[5], variants[1]]
     stored = [v for v in stored if v.variant_id != 2]
-    inc = link_new(new, _lookup_from(stored), sources)
+    inc = link_new(new, lookup_from(stored), sources)
     full_clusters = {c.variant_ids: c for c in full.clusters}
     for c in inc.clusters:
         assert c.variant_ids in full_clusters

@@ -25,6 +25,7 @@ from provenance.linking.candidates import fragment_probe
 from provenance.linking.clusters import edge_strength
 from provenance.linking.compare import could_link, features
 from provenance.linking.model import ClusterPlan
+from tests.test_linking import lookup_from
 
 T0 = datetime(2025, 6, 2, 9, 0)
 MAYOR, CLERK = 11, 12
@@ -43,22 +44,6 @@ def _sources(*days: float) -> list[SourceInput]:
     return [
         SourceInput(i + 1, f"Outlet {i + 1}", T0 + timedelta(days=d)) for i, d in enumerate(days)
     ]
-
-
-def _lookup_from(stored: list[VariantInput]):
-    by_key: dict[str, list[VariantInput]] = {}
-    for v in stored:
-        for k in candidate_keys(normalise(v.wording)):
-            by_key.setdefault(k, []).append(v)
-
-    def lookup(keys: list[str]) -> list[VariantInput]:
-        found: dict[int, VariantInput] = {}
-        for k in keys:
-            for v in by_key.get(k, ()):
-                found[v.variant_id] = v
-        return list(found.values())
-
-    return lookup
 
 
 # ---------------------------------------------------------------- compare
@@ -151,7 +136,7 @@ def test_incremental_finds_fragment_and_container_in_either_order() -> None:
     for new_ids in ({3}, {1}):  # fragment after its remark, remark after its fragment
         stored = [x for x in v if x.variant_id not in new_ids]
         new = [x for x in v if x.variant_id in new_ids]
-        inc = link_new(new, _lookup_from(stored), sources)
+        inc = link_new(new, lookup_from(stored), sources)
         got = {c.variant_ids for c in inc.clusters}
         assert (1, 3) in got
         assert got <= full

@@ -18,30 +18,12 @@ from provenance.extraction.attribution import (
     only_quote_paragraph,
 )
 from provenance.extraction.lexicon import CUE, TERMINAL
-from provenance.extraction.names import (
-    SpeakerName,
-    name_key,
-    normalise_name,
-    parse_speaker,
-    same_person,
-    split_title,
-)
 from provenance.extraction.quotes import RawQuote, paragraphs, scan_quotes
 from provenance.extraction.repeats import find_repeats
 
 QuoteKind = Literal["full", "partial", "fragment", "headline"]
 
-__all__ = [
-    "ExtractedQuote",
-    "QuoteKind",
-    "SpeakerName",
-    "extract_quotes",
-    "name_key",
-    "normalise_name",
-    "parse_speaker",
-    "same_person",
-    "split_title",
-]
+__all__ = ["ExtractedQuote", "QuoteKind", "extract_quotes"]  # the package re-exports names
 
 
 @dataclass(frozen=True, slots=True)

@@ -504,13 +504,13 @@ def _refresh_review_queue(session: Session, touched: Touched | None = None) -> N
 
 
 def _all_variants(
-    session: Session, loaded: Mapping[int, VariantInput] | None
+    session: Session, loaded: Mapping[int, VariantInput] | None, every: Iterable[int]
 ) -> dict[int, VariantInput]:
-    """Every stored wording as engine input, reusing what the run already loaded (a first
-    link loaded them all) when that is most of them: a second full load costs time and
-    holds two copies in memory."""
+    """Every stored wording (ids ``every``) as engine input, reusing what the run already
+    loaded (a first link loaded them all) when that is most of them: a second full load
+    costs time and holds two copies in memory."""
     if loaded:
-        missing = set(session.scalars(select(Variant.id))).difference(loaded)
+        missing = set(every).difference(loaded)
         if len(missing) <= len(loaded):
             return {**loaded, **load_variants(session, missing)}
     return load_variants(session)
@@ -531,22 +531,23 @@ def _refresh_stories_and_drift(
     Quotes whose stored source count no longer matches their wordings' occurrences (ingest
     added an occurrence of a wording that was already linked) get their figures recomputed
     and count as touched. ``loaded``: wordings the run already loaded (``_all_variants``)."""
-    variants = _all_variants(session, loaded)
+    placement = session.execute(select(Variant.id, Variant.quote_id, Variant.speaker_id)).all()
+    variants = _all_variants(session, loaded, (row[0] for row in placement))
     sources = load_sources(session)
     members: dict[int, list[int]] = defaultdict(list)
-    quote_rows = session.execute(select(Variant.id, Variant.quote_id, Variant.speaker_id))
     speaker_of: dict[int, int] = {}
-    for variant_id, quote_id, speaker_id in quote_rows:
+    for variant_id, quote_id, speaker_id in placement:
         if variant_id in variants:
             members[quote_id].append(variant_id)
             speaker_of[quote_id] = speaker_id
-    canonical = dict(session.execute(select(Quote.id, Quote.canonical_variant_id)).all())
-    figures = {
-        quote_id: (outlet_count, source_count)
-        for quote_id, outlet_count, source_count in session.execute(
-            select(Quote.id, Quote.outlet_count, Quote.source_count)
-        )
-    }
+    del placement
+    canonical: dict[int, int | None] = {}
+    figures: dict[int, tuple[int, int]] = {}
+    for quote_id, canonical_id, outlet_count, source_count in session.execute(
+        select(Quote.id, Quote.canonical_variant_id, Quote.outlet_count, Quote.source_count)
+    ):
+        canonical[quote_id] = canonical_id
+        figures[quote_id] = (outlet_count, source_count)
     if touched is not None:
         _refresh_stale_figures(session, members, variants, sources, figures, touched)
     clusters = [
