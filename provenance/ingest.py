@@ -620,8 +620,8 @@ def _flag_attributions(
     created: list[list[int]],
     now: datetime,
 ) -> None:
-    """`review.queue.flag_attribution` for a whole batch: a low-confidence or speakerless
-    attribution is queued as soon as it is stored, with the same row that function adds."""
+    """Queue each low-confidence or speakerless attribution as soon as it is stored, complete
+    (the row `review.queue` would derive for it), with one lookup and one insert per batch."""
     flagged = []  # (occurrence id, variant key, prepared values)
     offset = 0
     for position, item in enumerate(items):
