@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -556,3 +557,25 @@ def test_mid_article_present_tense_heading_with_a_quote_stays_a_headline():
     text = "The vote is next week.\n\nReyes says “no port”\n\nThe port opens in May.\n"
     (quote,) = checked(text)
     assert quote.kind == "headline"
+
+
+def test_hand_resolved_pronoun_gold_is_complete_and_holds_no_article_text():
+    module = _load_eval_module()
+    gold = module.hand_pronoun_gold("dev")
+    raw = json.loads((ROOT / "tests" / "eval" / "polnear_pronoun_gold_dev.json").read_text())
+    assert len(raw["cases"]) == 150  # one per attribution; a pronoun may source two
+    for case in raw["cases"]:
+        assert gold[(case["article"], case["source_start"])] == case["speaker"]
+    for case in raw["cases"]:
+        assert set(case) == {
+            "article",
+            "source_start",
+            "source_end",
+            "pronoun",
+            "speaker",
+            "annotator_a",
+            "annotator_b",
+        }
+        assert case["source_end"] - case["source_start"] == len(case["pronoun"])
+        assert (case["annotator_a"] is None) == (case["annotator_b"] is None)
+    assert module.hand_pronoun_gold("test") is None  # the test split is never annotated
