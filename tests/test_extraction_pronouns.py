@@ -107,3 +107,26 @@ def test_a_person_named_after_an_organisation_and_a_role_is_the_speaker():
         "“This is a broad statute,” former TRB agent Alan Voss explained.\n"
     )
     assert speaker_of(text, "This is a broad statute").speaker == "Alan Voss"
+
+
+def test_a_misspelt_surname_is_the_person_it_misspells():
+    text = (
+        "“The ferry budget is in trouble,” said Odile Marchetti, who chairs the harbour "
+        "users' group.\n\n"
+        "Mayor Ivana Poole spoke first. Marcheti believes the council waited too long.\n\n"
+        "“We asked for a plan two years ago,” she said.\n"
+    )
+    quote = speaker_of(text, "We asked for a plan")
+    assert quote.speaker == "Odile Marchetti"
+
+
+def test_a_family_plural_is_not_a_misspelt_surname():
+    text = (
+        "Nadia Brennock and her husband run the bakery on Quay Street.\n\n"
+        "The Brennocks opened it in 1998. “Bread is cheaper than rent,” they said.\n\n"
+        "“We will stay open,” said Nadia Brennock.\n"
+    )
+    quotes = [q for q in extract_quotes(text) if q.kind != "fragment"]
+    assert [q.speaker for q in quotes if q.wording.startswith("We will")] == ["Nadia Brennock"]
+    brennocks = [q for q in quotes if q.wording.startswith("Bread")]
+    assert brennocks and brennocks[0].speaker != "Nadia Brennock"

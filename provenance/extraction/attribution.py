@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import mul
 
+from rapidfuzz.distance import Levenshtein
+
 from provenance.extraction import lexicon as lx
 from provenance.extraction.names import (
     TITLE_HEADS,
@@ -492,7 +494,7 @@ class Resolver:
         if found is None:
             found = self._same_entities(bare)
         if not found:
-            return None
+            return self._misspelt_surname(bare) if is_person is not False else None
         entities = self.doc.entities
         if len(found) == 1:
             index = found[0]
@@ -517,6 +519,34 @@ class Resolver:
             if best is None or rank > best[0]:
                 best = (rank, index)
         return best[1] if best else None
+
+    def _misspelt_surname(self, bare: str) -> int | None:
+        """The one person whose surname a lone unknown word misspells ("Wines" for Leslie Wimes,
+        "McLenney" for Tyresha McClenney): newsrooms misspell names, and a surname nobody was
+        introduced by is far more often a slip than a new person. Same first letter, at most
+        one edit (two from 8 letters), at least 5 letters, not a family plural, and only a person
+        already named in full; two such people means no guess."""
+        tokens = normalise_name(bare).split()
+        if len(tokens) != 1 or len(tokens[0]) < 5:
+            return None
+        word = tokens[0]
+        limit = 2 if len(word) >= 8 else 1
+        hits = set()
+        for index, entity in enumerate(self.doc.entities):
+            if not entity.is_person:
+                continue
+            parts = [normalise_name(name).split() for name in entity.names]
+            if not any(len(p) >= 2 for p in parts):
+                continue
+            for p in parts:
+                if (
+                    p
+                    and p[-1][:1] == word[:1]
+                    and word not in (p[-1] + "s", p[-1] + "es")  # "the Ebelings": a family
+                    and Levenshtein.distance(p[-1], word, score_cutoff=limit) <= limit
+                ):
+                    hits.add(index)
+        return hits.pop() if len(hits) == 1 else None
 
     def register_name(self, text: str, start: int, match_end: int) -> Mention | None:
         """Register a capitalised run as a mention if it can denote a person or organisation.
