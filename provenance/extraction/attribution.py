@@ -458,6 +458,7 @@ class Resolver:
         self._chained: dict[int, int | None] = {}  # pronoun start -> its antecedent
         self._resolved: dict[tuple, int | None] = {}
         self._after_cue: dict[int, bool] = {}  # mention start -> _cue_adjacent
+        self._tokens_by_initial: dict[str, set[str]] = {}  # name tokens by first letter
 
     def _same_entities(self, bare: str) -> list[int]:
         cached = self._same_cache.get(bare)
@@ -531,19 +532,22 @@ class Resolver:
             return None
         word = tokens[0]
         limit = 2 if len(word) >= 8 else 1
+        entities = self.doc.entities
         hits = set()
-        for index, entity in enumerate(self.doc.entities):
-            if not entity.is_person:
+        for token in self._tokens_by_initial.get(word[0], ()):
+            if (
+                abs(len(token) - len(word)) > limit
+                or word in (token + "s", token + "es")  # "the Ebelings": a family
+                or Levenshtein.distance(token, word, score_cutoff=limit) > limit
+            ):
                 continue
-            parts = [normalise_name(name).split() for name in entity.names]
-            if not any(len(p) >= 2 for p in parts):
-                continue
-            for p in parts:
+            for index in self.doc.token_index[token]:
+                entity = entities[index]
+                parts = [normalise_name(name).split() for name in entity.names]
                 if (
-                    p
-                    and p[-1][:1] == word[:1]
-                    and word not in (p[-1] + "s", p[-1] + "es")  # "the Ebelings": a family
-                    and Levenshtein.distance(p[-1], word, score_cutoff=limit) <= limit
+                    entity.is_person
+                    and any(len(p) >= 2 for p in parts)
+                    and any(p and p[-1] == token for p in parts)
                 ):
                     hits.add(index)
         return hits.pop() if len(hits) == 1 else None
@@ -579,6 +583,7 @@ class Resolver:
             tokens = normalise_name(bare).split()
             for token in tokens:
                 self.doc.token_index.setdefault(token, set()).add(existing)
+                self._tokens_by_initial.setdefault(token[:1], set()).add(token)
             self._name_added(existing, tokens)
         if parsed.title and not entity.title:
             self._set_title(existing, parsed.title)
