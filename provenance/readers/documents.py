@@ -207,11 +207,16 @@ def _is_html(path: Path, data: bytes) -> bool:
     return bool(_HTML_SNIFF.match(data[:1024].removeprefix(codecs.BOM_UTF8)))
 
 
+_CONTROL_BYTES = bytes(
+    b for b in range(256) if (b < 0x20 and b not in _ALLOWED_CONTROLS) or b == 0x7F
+)
+
+
 def _looks_binary(data: bytes) -> bool:
     if b"\x00" in data:
         return True
     sample = data[:65536]
-    controls = sum(1 for b in sample if (b < 0x20 and b not in _ALLOWED_CONTROLS) or b == 0x7F)
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return controls > _BINARY_CONTROL_RATIO * len(sample)
 
 
