@@ -114,3 +114,26 @@ def test_weak_drift_needs_wordings_of_similar_length() -> None:
     shorter = "The sea defences go back up this winter and the whole quay gets a say."
     assert 0.5 <= len(shorter.split()) / len(ORIGINAL.split()) < 0.7
     assert _pair_in_story(shorter) == []
+
+
+def test_a_rephrasing_that_keeps_the_content_words_is_a_conflict_close_in_time() -> None:
+    said = (
+        "Our answer to the ferry board is plain: the winter timetable must serve islanders first."
+    )
+    retold = (
+        "Our answer to the ferry board is a plain one. The winter timetable has to put "
+        "islanders first."
+    )
+    cmp = compare(said, retold)
+    assert cmp.relation == "drift"  # neither contains the other, and function words changed
+    assert is_conflict(cmp, close_in_time=True)
+    assert not is_conflict(cmp, close_in_time=False)
+    assert _could_conflict(features(said), features(retold))
+    variants = [
+        VariantInput(1, HARBOUR, said, "full", (1,)),
+        VariantInput(2, TREASURER, retold, "full", (2,)),
+    ]
+    assert _conflict_pairs(variants, (0, 1)) == {(1, 2)}
+    # the same frame about another subject keeps too few content words: two remarks
+    other = "Our answer to the council is plain: the harbour levy must protect traders first."
+    assert not is_conflict(compare(said, other), close_in_time=True)

@@ -69,6 +69,10 @@ CONFLICT_MIN_WORDS_CONTAINED = 6
 # one remark under two speakers even when the rest differs (longer than any sentence frame).
 CONFLICT_MIN_RUN_WORDS = 16
 CONFLICT_MIN_RUN_CONTENT = 8
+# A rephrasing with nearly all content words kept, published close in time (``is_conflict``).
+CONFLICT_MIN_SHARED_CONTENT = 6
+CONFLICT_MIN_CONTENT_JACCARD = 75.0
+CONFLICT_MIN_RATIO = 85.0
 RARE_KEYS = 3  # a near conflict shares one of a wording's rarest keys
 MAX_NEAR_SPEAKERS = 4  # a wording nearly matching more other speakers is a stock phrase
 
@@ -164,10 +168,20 @@ def is_conflict(cmp: Comparison, close_in_time: bool = True) -> bool:
         return spec >= CONFLICT_MIN_SPEC_CONTAINED and shorter >= CONFLICT_MIN_WORDS_CONTAINED
     # A long unbroken passage in common (a remark whose sentences one outlet reordered, with a
     # word swapped elsewhere): longer than a sentence frame, it spans the remark's own words.
-    return (
-        cmp.relation == "drift"
-        and cmp.scores.get("anchor_words", 0.0) >= CONFLICT_MIN_RUN_WORDS
+    if cmp.relation != "drift":
+        return False
+    if (
+        cmp.scores.get("anchor_words", 0.0) >= CONFLICT_MIN_RUN_WORDS
         and cmp.scores.get("anchor_content", 0.0) >= CONFLICT_MIN_RUN_CONTENT
+    ):
+        return True
+    # A rephrasing that keeps nearly every content word ("is simple: the rule must protect
+    # fishermen first" / "is a simple one. The rule has to put fishermen first"): the words
+    # of one remark with the function words changed, as a translation or a sub-editor does.
+    return (
+        cmp.scores.get("shared_content", 0.0) >= CONFLICT_MIN_SHARED_CONTENT
+        and cmp.scores.get("content_jaccard", 0.0) >= CONFLICT_MIN_CONTENT_JACCARD
+        and cmp.scores.get("ratio", 0.0) >= CONFLICT_MIN_RATIO
     )
 
 
@@ -422,6 +436,12 @@ def _could_conflict(fa: tuple, fb: tuple) -> bool:
         and could_link(fa, fb, weak=False, minor=False)
     ):
         return True
+    shared = len(ca & cb)
+    if (
+        shared >= CONFLICT_MIN_SHARED_CONTENT
+        and 100.0 * shared >= CONFLICT_MIN_CONTENT_JACCARD * len(ca | cb)
+    ):
+        return True  # a rephrasing keeping nearly every content word
     # a shared run (the anchor) is one matched block: at most the stem LCS long
     return (
         min(la, lb) >= CONFLICT_MIN_RUN_WORDS
