@@ -76,6 +76,8 @@ def _check_figures(result: dict) -> None:
     if result["backend"] == "sqlite":
         assert scaling["articles"] == 60 and scaling["speedup"] > 0
         assert scaling["cpu_seconds_1"] > 0 and scaling[f"cpu_seconds_{result['workers']}"] > 0
+        assert len(scaling["all_seconds_1"]) == scaling["rounds"] == 3
+        assert scaling["seconds_1"] == min(scaling["all_seconds_1"])
     assert result["peak_rss_bytes"] > 0 and result["load_before"]
     # The report renders every figure and a verdict for every target.
     section = bench_run.markdown_section([result])
