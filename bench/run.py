@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import platform
 import random
@@ -323,26 +324,78 @@ def help_startup(reps: int) -> dict[str, float]:
     return summary_ms(times)
 
 
-def csv_export(url: str, expected: int) -> dict[str, Any]:
+def csv_export(url: str, expected: int, rounds: int = 2) -> dict[str, Any]:
+    """provenance's CSV export, and on SQLite its floor, alternately; each keeps its best run.
+
+    The floor reads the stored columns of the same speech occurrences with one join (variant,
+    quote, speaker, source) through the plain `sqlite3` module and writes them with
+    `csv.writer`: no cluster columns, flags or formula neutralisation, so it bounds what any
+    Python export of these rows can reach on this machine."""
     from provenance.export.occurrences import export_occurrences_csv
     from provenance.storage.db import open_database
 
     database = open_database(url)
+    best = best_floor = math.inf
+    rows = floor_rows = size = 0
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / "occurrences.csv"
-        with database.session() as session, target.open("w", newline="", encoding="utf-8") as out:
-            started = time.perf_counter()
-            rows = export_occurrences_csv(session, out)
-            seconds = time.perf_counter() - started
-        size = target.stat().st_size
+        for _ in range(rounds):
+            with (
+                database.session() as session,
+                target.open("w", newline="", encoding="utf-8") as out,
+            ):
+                started = time.perf_counter()
+                rows = export_occurrences_csv(session, out)
+                best = min(best, time.perf_counter() - started)
+            size = target.stat().st_size
+            if database.is_sqlite:
+                floor_rows, seconds = _csv_floor(database.url.database, Path(folder) / "f.csv")
+                best_floor = min(best_floor, seconds)
     database.dispose()
-    return {
+    result: dict[str, Any] = {
         "rows": rows,
-        "seconds": seconds,
-        "rows_per_s": rows / seconds if seconds else 0.0,
+        "seconds": best,
+        "rows_per_s": rows / best if best else 0.0,
         "bytes": size,
+        "rounds": rounds,
         "checks": {"export_rows_match": rows == expected},
     }
+    if floor_rows:
+        result["floor_rows"] = floor_rows
+        result["floor_rows_per_s"] = floor_rows / best_floor
+        result["vs_floor"] = result["floor_rows_per_s"] / result["rows_per_s"]
+    return result
+
+
+_CSV_FLOOR_QUERY = """
+SELECT q.id, sp.name, v.id, o.wording, v.relation, v.similarity, s.path, s.outlet, s.title,
+       s.author, s.url, s.published_at, o.spans, o.char_start, o.char_end, o.attributed_as,
+       o.cue, o.kind, o.status
+FROM occurrence o
+JOIN variant v ON v.id = o.variant_id
+JOIN quote q ON q.id = v.quote_id
+JOIN speaker sp ON sp.id = v.speaker_id
+JOIN source s ON s.id = o.source_id
+WHERE o.kind IN ('full', 'partial')
+ORDER BY q.id, v.id, o.id
+"""
+
+
+def _csv_floor(path: str, target: Path) -> tuple[int, float]:
+    import csv
+    import sqlite3
+
+    started = time.perf_counter()
+    connection = sqlite3.connect(path)
+    with target.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        cursor = connection.execute(_CSV_FLOOR_QUERY)
+        count = 0
+        while batch := cursor.fetchmany(5000):
+            writer.writerows(batch)
+            count += len(batch)
+    connection.close()
+    return count, time.perf_counter() - started
 
 
 def worker_scaling(
@@ -733,8 +786,16 @@ def verdicts(result: dict[str, Any], runs: list[dict[str, Any]]) -> list[tuple[s
         rows.append((f"{label} p95 <= 50 ms", f"{p95:.1f} ms{note}", verdict(p95 <= 50)))
     help_ms = result["help"]["p50_ms"]
     rows.append(("--help <= 300 ms", f"{help_ms:.0f} ms (p50)", verdict(help_ms <= 300)))
-    rate = result["csv_export"]["rows_per_s"]
-    rows.append(("CSV export >= 100k rows/s", f"{rate:,.0f} rows/s", verdict(rate >= 100_000)))
+    export = result["csv_export"]
+    rate = export["rows_per_s"]
+    floor_note = (
+        f" (its floor, plain sqlite3 + csv.writer: {export['floor_rows_per_s']:,.0f} rows/s)"
+        if "floor_rows_per_s" in export
+        else ""
+    )
+    rows.append(
+        ("CSV export >= 100k rows/s", f"{rate:,.0f} rows/s{floor_note}", verdict(rate >= 100_000))
+    )
     rss = result["peak_rss_bytes"] / GIB
     rows.append(("peak RSS <= 1.5 GiB", f"{rss:.2f} GiB", verdict(rss <= 1.5)))
     compared = result.get("compare")
@@ -846,7 +907,14 @@ def figures(result: dict[str, Any]) -> list[tuple[str, str]]:
             "CSV export",
             f"{result['csv_export']['rows']:,} rows in "
             f"{result['csv_export']['seconds']:.2f} s = "
-            f"{result['csv_export']['rows_per_s']:,.0f} rows/s",
+            f"{result['csv_export']['rows_per_s']:,.0f} rows/s"
+            + (
+                f"; floor (plain sqlite3 + csv.writer, same rows, no cluster columns) "
+                f"{result['csv_export']['floor_rows_per_s']:,.0f} rows/s, provenance "
+                f"{1 / result['csv_export']['vs_floor']:.2f}x of it"
+                if "floor_rows_per_s" in result["csv_export"]
+                else ""
+            ),
         ),
         (
             "floor",

@@ -64,6 +64,8 @@ def _check_figures(result: dict) -> None:
     assert result["help"]["n"] > 0 and result["help"]["p50_ms"] > 0
     export = result["csv_export"]
     assert export["rows"] == counts["speech_occurrences"] and export["rows_per_s"] > 0
+    if result["backend"] == "sqlite":
+        assert export["floor_rows"] == export["rows"] and export["floor_rows_per_s"] > 0
     floor = result["floor"]
     assert floor["files"] == ARTICLES and floor["matches"] > 0
     assert floor["rows"] == floor["provenance_rows"]
