@@ -30,7 +30,7 @@ from provenance.review.queue import (
     possible_alias_row,
     refresh_scope,
 )
-from provenance.storage.db import Database, IdAllocator, chunks, insert_rows
+from provenance.storage.db import Database, IdAllocator, insert_rows
 from provenance.storage.maintenance import refresh_statistics
 from provenance.storage.models import (
     SPEECH_KINDS,
@@ -41,7 +41,7 @@ from provenance.storage.models import (
     Variant,
     utcnow,
 )
-from provenance.storage.speakers import SPEAKER, SpeakerDirectory
+from provenance.storage.speakers import SpeakerDirectory
 
 
 @dataclass
@@ -553,7 +553,7 @@ def store_documents(
         {"source": len(items), "occurrence": total, "quote": len(new), "variant": len(new)},
     )
     renamed = directory.flush(connection, now)
-    _flag_possible_aliases(connection, alias_pairs, now)
+    _flag_possible_aliases(connection, directory, alias_pairs, now)
     _refresh_renamed_aliases(connection, renamed)
     source_ids = taken["source"]
     insert_rows(
@@ -695,7 +695,10 @@ def _known_subjects(connection: Connection, subjects: list[str]) -> set[str]:
 
 
 def _flag_possible_aliases(
-    connection: Connection, pairs: list[tuple[int, int]], now: datetime
+    connection: Connection,
+    directory: SpeakerDirectory,
+    pairs: list[tuple[int, int]],
+    now: datetime,
 ) -> None:
     """Ask an editor whether two speakers are one person, once per pair, with one insert for
     the whole batch; each item is written complete (evidence included). No stored item can
@@ -704,16 +707,10 @@ def _flag_possible_aliases(
     fresh = dict.fromkeys(pairs)
     if not fresh:
         return
-    names: dict[int, str] = {}
-    for chunk in chunks(sorted({i for pair in fresh for i in pair})):
-        names.update(
-            connection.execute(
-                select(SPEAKER.c.id, SPEAKER.c.name).where(SPEAKER.c.id.in_(chunk))
-            ).all()
-        )
     rows = []
     for low, high in fresh:
-        row = possible_alias_row(low, high, (names[low], names[high]))
+        names = (directory.name_of(connection, low), directory.name_of(connection, high))
+        row = possible_alias_row(low, high, names)
         rows.append(
             (
                 row["kind"],

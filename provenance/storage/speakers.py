@@ -262,6 +262,10 @@ class SpeakerDirectory:
         # Several stored people fit a bare surname: none of them is safe to pick.
         return None, sorted(same | possible)
 
+    def name_of(self, connection: Connection, speaker_id: int) -> str:
+        """The speaker's name as stored (after `flush`), from memory when known."""
+        return self._stored_state(connection, speaker_id)[0] or ""
+
     def _stored_state(self, connection: Connection, speaker_id: int) -> list[str | None]:
         state = self._state.get(speaker_id)
         if state is None:
