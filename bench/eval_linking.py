@@ -1,6 +1,7 @@
 """Evaluate quote linking against the synthetic corpus' ground truth.
 
     python bench/eval_linking.py --articles N --seed S [--corpus DIR] [--pipeline]
+        [--drift-scorer lexical|semantic]
 
 Truth mode (always run) feeds the truth-level quotes (speaker as attributed + wording +
 source + surrounding sentence) straight into ``plan_links``, isolating the linking layer.
@@ -43,6 +44,7 @@ from provenance.linking import (
     normalise,
     plan_links,
 )
+from provenance.linking.compare import DRIFT_SCORERS, scorer_named
 
 
 @dataclass
@@ -159,7 +161,9 @@ def _match(wording: str, truths: list[dict]) -> int | None:
     return best_i if best >= 85.0 else None
 
 
-def pipeline_run(corpus: str, workdir: str, workers: int = 2) -> tuple[Labelled, Linked]:
+def pipeline_run(
+    corpus: str, workdir: str, workers: int = 2, drift_scorer: str = "lexical"
+) -> tuple[Labelled, Linked]:
     """Run the product pipeline (ingest + extract + ``link_pending``) and label its output.
 
     Stored occurrences are mapped back to truth occurrences by file and wording; each DB
@@ -184,7 +188,7 @@ def pipeline_run(corpus: str, workdir: str, workers: int = 2) -> tuple[Labelled,
         workers=workers,
     )
     t1 = time.perf_counter()
-    link_pending(db)
+    link_pending(db, drift_scorer)
     t2 = time.perf_counter()
     truth_by_file: dict[str, list[dict]] = defaultdict(list)
     for rec in _truth_occurrences(corpus):
@@ -381,7 +385,11 @@ def evaluate(lab: Labelled, linked: Linked | LinkPlan) -> dict[str, float]:
 
 
 def run(
-    articles: int, seed: int, corpus: str | None = None, pipeline: bool = False
+    articles: int,
+    seed: int,
+    corpus: str | None = None,
+    pipeline: bool = False,
+    drift_scorer: str = "lexical",
 ) -> dict[str, float]:
     """Figures of one mode: truth-level input to ``plan_links``, or the product pipeline."""
     from bench.synth import Generator
@@ -394,12 +402,13 @@ def run(
         Generator(articles, seed).write(corpus)
     t1 = time.perf_counter()
     if pipeline:
-        lab, linked = pipeline_run(corpus, tmp.name)
+        lab, linked = pipeline_run(corpus, tmp.name, drift_scorer=drift_scorer)
         t2 = t3 = time.perf_counter()
     else:
         lab = truth_variants(corpus)
         t2 = time.perf_counter()
-        linked = Linked.from_plan(plan_links(lab.variants, lab.sources))
+        scorer = scorer_named(drift_scorer)
+        linked = Linked.from_plan(plan_links(lab.variants, lab.sources, scorer=scorer))
         t3 = time.perf_counter()
     m = evaluate(lab, linked)
     m.update({"synth_s": t1 - t0, "load_s": t2 - t1, "plan_s": t3 - t2})
@@ -411,6 +420,7 @@ def run(
             "articles": float(meta["articles"]),
             "seed": float(meta["seed"]),
             "pipeline": float(pipeline),
+            "semantic": float(drift_scorer == "semantic"),
         }
     )
     tmp.cleanup()
@@ -421,6 +431,7 @@ def report(m: dict[str, float]) -> str:
     mode = "pipeline" if m["pipeline"] else "truth"
     lines = [
         f"[{mode}] articles={int(m['articles'])} seed={int(m['seed'])} "
+        f"drift_scorer={'semantic' if m['semantic'] else 'lexical'} "
         f"variants={int(m['variants'])} clusters={int(m['clusters'])}",
         f"same-utterance  precision={m['same_precision']:.4f} recall={m['same_recall']:.4f} "
         f"(true pairs {int(m['pairs_true'])}, predicted {int(m['pairs_pred'])})",
@@ -464,14 +475,20 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="also run real ingest + extraction + link_pending and report both modes",
     )
+    ap.add_argument(
+        "--drift-scorer",
+        choices=DRIFT_SCORERS,
+        default="lexical",
+        help="same-point scorer for drift (semantic needs the 'semantic' extra)",
+    )
     args = ap.parse_args(argv)
     corpus, tmp = args.corpus, None
     if args.pipeline and corpus is None:  # both modes on one corpus
         tmp = tempfile.TemporaryDirectory(prefix="synth-")
         corpus = tmp.name
-    print(report(run(args.articles, args.seed, corpus)))
+    print(report(run(args.articles, args.seed, corpus, drift_scorer=args.drift_scorer)))
     if args.pipeline:
-        print(report(run(args.articles, args.seed, corpus, pipeline=True)))
+        print(report(run(args.articles, args.seed, corpus, True, args.drift_scorer)))
     if tmp is not None:
         tmp.cleanup()
 

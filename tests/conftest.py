@@ -97,3 +97,15 @@ def database(db_url: str) -> Iterator[object]:
         yield db
     finally:
         db.dispose()
+
+
+@pytest.fixture
+def seeded(db_url: str, capsys: pytest.CaptureFixture[str]) -> str:
+    """The seeds ingested (and linked) through the CLI, once per backend; returns the URL."""
+    from provenance.cli import main
+
+    assert main(["--db", db_url, "init"]) == 0
+    args = ["--db", db_url, "ingest", str(SEEDS), "--manifest", str(SEEDS / "manifest.csv")]
+    assert main([*args, "--format", "json"]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    return db_url

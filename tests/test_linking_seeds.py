@@ -22,15 +22,6 @@ def cli_json(capsys: pytest.CaptureFixture[str], *args: str) -> object:
     return json.loads(out)
 
 
-@pytest.fixture
-def seeded(db_url: str, capsys: pytest.CaptureFixture[str]) -> str:
-    assert main(["--db", db_url, "init"]) == 0
-    cli_json(
-        capsys, "--db", db_url, "ingest", str(SEEDS), "--manifest", str(SEEDS / "manifest.csv")
-    )
-    return db_url
-
-
 def short(path: str) -> str:
     return Path(path).name[:3]
 

@@ -292,6 +292,14 @@ def link(
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Recompute every cluster from scratch.")
     ] = False,
+    drift_scorer: Annotated[
+        str | None,
+        typer.Option(
+            "--drift-scorer",
+            help="lexical (default) or semantic (needs the 'semantic' extra). Kept for "
+            "later runs on this database; switching it relinks from scratch.",
+        ),
+    ] = None,
     fmt: FormatOption = None,
 ) -> None:
     """Link wordings into quotes; flags drift, truncation and conflicts. Incremental by default."""
@@ -299,7 +307,10 @@ def link(
     from provenance.linking import store
 
     database = open_db()
-    report = store.rebuild(database) if rebuild else store.link_pending(database)
+    if rebuild:
+        report = store.rebuild(database, drift_scorer)
+    else:
+        report = store.link_pending(database, drift_scorer)
     render(report.summary(), default_format(fmt))
 
 

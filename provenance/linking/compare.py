@@ -10,6 +10,7 @@ of leverage" gets WRatio 85).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal, Protocol, runtime_checkable
@@ -362,14 +363,37 @@ def compare_features(fa: tuple, fb: tuple) -> Comparison:
     return Comparison(0.5 * (word_ratio + 100.0 * content_jaccard), "unrelated", scores, alignment)
 
 
+@dataclass(frozen=True, slots=True)
+class DriftCalibration:
+    """Where a scorer's same-point scale makes a pair drift (``drift.plan_drift``).
+
+    Each scorer has its own scale (a lexical overlap of 20 is strong, an embedding cosine
+    of 20 is noise), so the thresholds travel with the scorer that they were fitted to.
+    """
+
+    strong: float  # combined evidence that alone makes the best partner drift
+    weak: float  # weaker evidence suffices when it beats the runner-up by ``margin``
+    margin: float
+    # Two complementary remarks of a speaker in a story, with no framing to tell them
+    # apart, count as drift if their same-point score reaches ``pair_floor``: the lexical
+    # scorer's only way to catch a rewording that keeps no word (floor 0); a semantic
+    # scorer can still veto pairs it finds unrelated.
+    pair_floor: float
+
+
 @runtime_checkable
 class Scorer(Protocol):
     """Same-point scorer for drift: 0-100, higher means the two wordings make the same point.
 
-    The default is lexical; an embedding scorer can implement this behind an optional extra.
+    The default is lexical; ``provenance.linking.semantic`` adds a sentence-embedding
+    scorer behind the ``semantic`` extra. ``prepare`` sees every wording a run will score
+    first, so a model can encode them in batches.
     """
 
     name: str
+    calibration: DriftCalibration
+
+    def prepare(self, texts: Collection[str]) -> None: ...
 
     def score(self, a: str, b: str) -> float: ...
 
@@ -390,6 +414,10 @@ class LexicalScorer:
     """Weighted overlap of content-word stems plus word-level Indel similarity."""
 
     name = "lexical"
+    calibration = DriftCalibration(strong=64.0, weak=32.0, margin=10.0, pair_floor=0.0)
+
+    def prepare(self, texts: Collection[str]) -> None:
+        """Nothing to precompute: stems are cached per wording."""
 
     def score(self, a: str, b: str) -> float:
         ta, wa = stem_weights(a)
@@ -399,3 +427,21 @@ class LexicalScorer:
         overlap = inter / union if union else 0.0
         wr = Indel.normalized_similarity(ta, tb) if ta and tb else 0.0
         return 100.0 * max(overlap, 0.5 * (overlap + wr))
+
+
+DRIFT_SCORERS = ("lexical", "semantic")
+
+
+def scorer_named(name: str) -> Scorer:
+    """The drift scorer called ``name`` (a database's ``drift_scorer`` setting)."""
+    if name == "lexical":
+        return LexicalScorer()
+    if name == "semantic":
+        from .semantic import EmbeddingScorer
+
+        return EmbeddingScorer()
+    from provenance.errors import InputError
+
+    raise InputError(
+        f"unknown drift scorer {name!r}", fix=f"choose one of: {', '.join(DRIFT_SCORERS)}"
+    )

@@ -11,11 +11,14 @@ so the framing of the outlier names the subject of the original. Names (capitali
 and reporting verbs are ignored in the framing: they are shared by every quote of a speaker.
 Each outlier is paired with its best partner only, and only if the evidence is high, or
 clearly beats the runner-up, or the speaker has just those two remarks in the story and no
-framing tells them apart (the CLSA "street fight" case: no shared words at all). The last two
-rest on weak evidence, so they also need a plausible shape: a rewording restates a remark at
-roughly its length, so the outlier and some full wording of the original must be within a
-factor 0.7 of each other's length in words (``MIN_LENGTH_RATIO``); a one-line remark set
-against a two-sentence one is more often a second remark than a rewrite. The likely original is
+framing tells them apart (the CLSA "street fight" case: no shared words at all). "High",
+"clearly" and the least same-point score the two-remark rule accepts are the scorer's own
+``DriftCalibration``: a lexical overlap and an embedding cosine live on different scales.
+The last two rest on weak evidence, so they also need a plausible shape: a rewording
+restates a remark at roughly its length, so the outlier and some full wording of the
+original must be within a factor 0.7 of each other's length in words
+(``MIN_LENGTH_RATIO``); a one-line remark set against a two-sentence one is more often a
+second remark than a rewrite. The likely original is
 the wording more outlets agree on.
 """
 
@@ -31,7 +34,7 @@ from datetime import datetime
 from rapidfuzz.distance import LCSseq
 
 from .clusters import earliest, outlet_keys
-from .compare import LexicalScorer, Scorer, compare, stem_weights
+from .compare import Comparison, LexicalScorer, Scorer, compare, stem_weights
 from .model import (
     ClusterPlan,
     DriftCandidate,
@@ -44,9 +47,6 @@ from .normalise import is_content, normalise, stem
 from .runtime import without_gc
 
 MIN_EXCLUSIVITY = 1.0  # share of involved sources quoting the speaker with one remark only
-MIN_POINT = 64.0  # combined same-point evidence that alone makes a pair drift
-MIN_WEAK_POINT = 32.0  # a weaker score suffices when it clearly beats the runner-up
-MIN_MARGIN = 10.0
 # Weak evidence (the margin or pair-only rules) also needs the outlier and the closest-length
 # full wording of the original to be about as long as each other: shorter / longer, in words.
 MIN_LENGTH_RATIO = 0.7
@@ -270,17 +270,21 @@ def _story_drift(
     scorer: Scorer,
     cannot: frozenset[frozenset[int]],
 ) -> list[DriftCandidate]:
-    out: list[DriftCandidate] = []
+    cal = scorer.calibration
+    # Pass 1: the pairs that the cheap, structural signals allow, for every speaker of the
+    # story; pass 2 scores them, after the scorer has seen all their wordings at once.
+    pairs: list[tuple[int, ClusterPlan, ClusterPlan, _Facts, float, Comparison]] = []
+    lengths: dict[int, int] = {}
     for _speaker in sorted(speakers):
         cl = speakers[_speaker]
         if len(cl) < 2:
             continue
+        lengths[_speaker] = len(cl)
         per_source: dict[int, int] = defaultdict(int)
         for sids in cl.values():
             for sid in sids:
                 per_source[sid] += 1
         cids = sorted(cl)
-        partners: dict[int, list[tuple[float, int, dict, object]]] = defaultdict(list)
         for i, x in enumerate(cids):
             for y in cids[i + 1 :]:
                 if cl[x] & cl[y]:
@@ -301,45 +305,59 @@ def _story_drift(
                 excl = sum(per_source[s] == 1 for s in so) / len(so)
                 if excl < MIN_EXCLUSIVITY:
                     continue
-                wo, wl = variants[orig.canonical_id], variants[outl.canonical_id]
-                cmp = compare(wo.wording, wl.wording)
+                cmp = compare(
+                    variants[orig.canonical_id].wording, variants[outl.canonical_id].wording
+                )
                 if cmp.relation in _SAME_UTTERANCE:
                     continue
-                same_point = max(
-                    (scorer.score(variants[v].wording, wl.wording) for v in f_o.full),
-                    default=0.0,
-                )
-                n_l = len(stem_weights(wl.wording)[0])
-                length_ratio = max(
-                    (min(n, n_l) / max(n, n_l, 1) for n in f_o.lengths),
-                    default=0.0,
-                )
-                po, px = profiles[orig.cluster_id], profiles[outl.cluster_id]
-                frame = frame_score(po, px, idf)
-                wscore = wording_score(po, px, idf)
-                point = same_point + WORDS_WEIGHT * wscore + FRAME_WEIGHT * frame
-                extra = {
-                    "same_point": same_point,
-                    "context": frame,
-                    "weighted_words": wscore,
-                    "exclusivity": excl,
-                    "speaker_clusters": float(len(cl)),
-                    "length_ratio": length_ratio,
-                }
-                # Only two remarks of the speaker in the story, complementary, and no framing
-                # to tell them apart: the CLSA "street fight" case (no shared words at all).
-                extra["pair_only"] = float(len(cl) == 2 and (frame > 0 or not _contradicts(po, px)))
-                partners[outl.cluster_id].append((point, orig.cluster_id, extra, cmp))
+                pairs.append((_speaker, orig, outl, f_o, excl, cmp))
+    scorer.prepare(
+        {variants[v].wording for _, _, _, f_o, _, _ in pairs for v in f_o.full}
+        | {variants[outl.canonical_id].wording for _, _, outl, _, _, _ in pairs}
+    )
+    by_speaker: dict[int, dict[int, list[tuple[float, int, dict, object]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for _speaker, orig, outl, f_o, excl, cmp in pairs:
+        wl = variants[outl.canonical_id]
+        same_point = max(
+            (scorer.score(variants[v].wording, wl.wording) for v in f_o.full), default=0.0
+        )
+        n_l = len(stem_weights(wl.wording)[0])
+        length_ratio = max(
+            (min(n, n_l) / max(n, n_l, 1) for n in f_o.lengths),
+            default=0.0,
+        )
+        po, px = profiles[orig.cluster_id], profiles[outl.cluster_id]
+        frame = frame_score(po, px, idf)
+        wscore = wording_score(po, px, idf)
+        point = same_point + WORDS_WEIGHT * wscore + FRAME_WEIGHT * frame
+        extra = {
+            "same_point": same_point,
+            "context": frame,
+            "weighted_words": wscore,
+            "exclusivity": excl,
+            "speaker_clusters": float(lengths[_speaker]),
+            "length_ratio": length_ratio,
+        }
+        # Only two remarks of the speaker in the story, complementary, and no framing to
+        # tell them apart: the CLSA "street fight" case (no shared words at all).
+        extra["pair_only"] = float(
+            lengths[_speaker] == 2
+            and same_point >= cal.pair_floor
+            and (frame > 0 or not _contradicts(po, px))
+        )
+        by_speaker[_speaker][outl.cluster_id].append((point, orig.cluster_id, extra, cmp))
+    out: list[DriftCandidate] = []
+    for _speaker in sorted(by_speaker):
+        partners = by_speaker[_speaker]
         for outl_id, cands in sorted(partners.items()):
             cands.sort(key=lambda t: (-t[0], t[1]))
             point, orig_id, extra, cmp = cands[0]
             second = cands[1][0] if len(cands) > 1 else 0.0
-            ok = point >= MIN_POINT or (
+            ok = point >= cal.strong or (
                 extra["length_ratio"] >= MIN_LENGTH_RATIO
-                and (
-                    (point >= MIN_WEAK_POINT and point - second >= MIN_MARGIN)
-                    or extra["pair_only"] > 0
-                )
+                and ((point >= cal.weak and point - second >= cal.margin) or extra["pair_only"] > 0)
             )
             if DEBUG is not None:
                 DEBUG.append(

@@ -30,6 +30,7 @@ from provenance.linking import (
     plan_stories,
 )
 from provenance.linking.candidates import KEY_VERSION
+from provenance.linking.compare import DRIFT_SCORERS, Scorer, scorer_named
 from provenance.linking.model import Conflict, DriftCandidate, PlannedLink
 from provenance.storage.db import Database, bulk_load_rows, chunks, insert_rows
 from provenance.storage.maintenance import refresh_statistics
@@ -38,6 +39,7 @@ from provenance.storage.models import (
     Link,
     Occurrence,
     Quote,
+    Setting,
     Source,
     Variant,
     VariantKey,
@@ -57,10 +59,12 @@ class LinkReport:
     links: int = 0
     drift_candidates: int = 0
     conflicts: int = 0
+    drift_scorer: str = DRIFT_SCORERS[0]
 
     def summary(self) -> dict[str, int | str]:
         return {
             "link_mode": self.mode,
+            "drift_scorer": self.drift_scorer,
             "variants_linked": self.variants_linked,
             "quotes": self.quotes,
             "drift_candidates": self.drift_candidates,
@@ -519,6 +523,7 @@ def _all_variants(
 def _refresh_stories_and_drift(
     session: Session,
     constraints: EditorConstraints,
+    scorer: Scorer,
     touched: Touched | None = None,
     loaded: Mapping[int, VariantInput] | None = None,
 ) -> tuple[int, int]:
@@ -565,7 +570,7 @@ def _refresh_stories_and_drift(
     scope_ids: Iterable[int] = list(variants)
     if touched is not None:
         only, scope_ids = _touched_stories(session, clusters, variants, stories, touched)
-    drift = plan_drift(clusters, variants, sources, stories, constraints, only_stories=only)
+    drift = plan_drift(clusters, variants, sources, stories, constraints, scorer, only_stories=only)
     story_updates = [{"id": s, "story_id": story} for s, story in stories.items()]
     if story_updates:
         session.execute(update(Source), story_updates)
@@ -657,23 +662,55 @@ def _touched_stories(
     return wanted, scope
 
 
-def rebuild(database: Database) -> LinkReport:
-    """Recompute every cluster, link, story and drift candidate from the stored wordings."""
-    report = _rebuild(database)
+DRIFT_SCORER_KEY = "drift_scorer"
+
+
+def rebuild(database: Database, drift_scorer: str | None = None) -> LinkReport:
+    """Recompute every cluster, link, story and drift candidate from the stored wordings.
+
+    ``drift_scorer`` (a name in ``DRIFT_SCORERS``) becomes the database's scorer for this
+    and every later run; None keeps the stored one."""
+    report = _rebuild(database, "rebuild", drift_scorer)
     refresh_statistics(database)
     return report
 
 
-def link_pending(database: Database) -> LinkReport:
+def link_pending(database: Database, drift_scorer: str | None = None) -> LinkReport:
     """Link the wordings stored since the last link against what is already there.
 
-    Both entry points refresh the planner's statistics once their writes have committed
-    (`storage.maintenance`: on PostgreSQL, tables never analysed or grown twofold), since a
-    link run is the bulk write after which editors look things up."""
-    report = _rebuild(database, "rebuild (keys upgraded)") if _keys_stale(database) else None
+    Switching the drift scorer rebuilds instead: drift in the stories an incremental run
+    does not touch would otherwise stay scored the old way. Both entry points refresh the
+    planner's statistics once their writes have committed (`storage.maintenance`: on
+    PostgreSQL, tables never analysed or grown twofold), since a link run is the bulk write
+    after which editors look things up."""
+    report = None
+    if drift_scorer is not None and drift_scorer != configured_drift_scorer(database):
+        report = _rebuild(database, "rebuild (drift scorer changed)", drift_scorer)
+    elif _keys_stale(database):
+        report = _rebuild(database, "rebuild (keys upgraded)")
     report = report or _link_pending(database)
     refresh_statistics(database)
     return report
+
+
+def configured_drift_scorer(database: Database) -> str:
+    """The database's drift scorer: the last one a link run was asked for, else lexical."""
+    with database.session() as session:
+        return _drift_scorer_name(session)
+
+
+def _drift_scorer_name(session: Session) -> str:
+    setting = session.get(Setting, DRIFT_SCORER_KEY)
+    return setting.value if setting is not None else DRIFT_SCORERS[0]
+
+
+def _drift_scorer(session: Session, name: str | None) -> Scorer:
+    """The scorer for this run; a new ``name`` is stored in the run's own transaction."""
+    if name is None:
+        return scorer_named(_drift_scorer_name(session))
+    scorer = scorer_named(name)  # fails (unknown name, missing extra) before any write
+    session.merge(Setting(key=DRIFT_SCORER_KEY, value=name))
+    return scorer
 
 
 def _keys_stale(database: Database) -> bool:
@@ -690,8 +727,9 @@ def _keys_stale(database: Database) -> bool:
     return stale is not None
 
 
-def _rebuild(database: Database, mode: str = "rebuild") -> LinkReport:
+def _rebuild(database: Database, mode: str, drift_scorer: str | None = None) -> LinkReport:
     with database.session(immediate=True) as session:
+        scorer = _drift_scorer(session, drift_scorer)
         variants = load_variants(session)
         sources = load_sources(session)
         constraints = load_constraints(session)
@@ -704,10 +742,16 @@ def _rebuild(database: Database, mode: str = "rebuild") -> LinkReport:
         )
         session.execute(delete(VariantKey))
         store_keys(session, plan.keys, all_ids=every)
-        _, drift = _refresh_stories_and_drift(session, constraints, loaded=variants)
+        _, drift = _refresh_stories_and_drift(session, constraints, scorer, loaded=variants)
         _refresh_review_queue(session)
         return LinkReport(
-            mode, len(variants), len(plan.clusters), len(plan.links), drift, conflicts
+            mode,
+            len(variants),
+            len(plan.clusters),
+            len(plan.links),
+            drift,
+            conflicts,
+            scorer.name,
         )
 
 
@@ -723,7 +767,8 @@ def _link_pending(database: Database) -> LinkReport:
             )
         )
         if not pending:
-            return LinkReport("incremental")
+            return LinkReport("incremental", drift_scorer=_drift_scorer_name(session))
+        scorer = _drift_scorer(session, None)  # a missing extra fails before any work
         new = load_variants(session, pending)
         constraints = load_constraints(session)
         fetched: dict[int, VariantInput] = dict(new)
@@ -761,8 +806,14 @@ def _link_pending(database: Database) -> LinkReport:
             session, set(new), [], [], plan.conflicts, relations=("conflict",), touched=touched
         )
         store_keys(session, plan.keys, all_ids=pending)
-        _, drift = _refresh_stories_and_drift(session, constraints, touched, fetched)
+        _, drift = _refresh_stories_and_drift(session, constraints, scorer, touched, fetched)
         _refresh_review_queue(session, touched)
         return LinkReport(
-            "incremental", len(new), len(plan.clusters), len(plan.links), drift, conflicts
+            "incremental",
+            len(new),
+            len(plan.clusters),
+            len(plan.links),
+            drift,
+            conflicts,
+            scorer.name,
         )

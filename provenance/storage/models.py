@@ -72,6 +72,20 @@ class Base(DeclarativeBase):
     }
 
 
+class Setting(Base):
+    """A database-wide choice that every run on the database must share.
+
+    ``drift_scorer``: incremental links recompute drift for the stories they touch only,
+    so they must score it as the last rebuild did; the choice lives with the data, not
+    with whoever runs the next ingest.
+    """
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
 class Source(Base):
     """One ingested document; its text is kept whole so spans can always be checked."""
 
