@@ -58,8 +58,11 @@ class TableScorer:
         self.default = default
         self.prepared: set[str] = set()
         self.scored: set[str] = set()
+        self.batches = 0
 
     def prepare(self, texts) -> None:  # type: ignore[no-untyped-def]
+        assert not self.scored, "prepare comes before any score"
+        self.batches += 1
         self.prepared.update(texts)
 
     def score(self, a: str, b: str) -> float:
@@ -78,12 +81,13 @@ def test_scorers_follow_the_protocol() -> None:
 
 
 def test_scorer_sees_every_wording_before_it_scores() -> None:
-    """`prepare` gets the wordings in one batch per story, before any `score` call."""
+    """`prepare` gets every wording in one batch, before any `score` call."""
     variants, sources = ferry_world()
     scorer = TableScorer(default=10.0)
     plan_links(variants, sources, scorer=scorer)
     assert scorer.scored, "the ferry story has drift pairs to score"
     assert scorer.scored <= scorer.prepared
+    assert scorer.batches == 1
 
 
 def test_calibration_travels_with_the_scorer() -> None:

@@ -233,12 +233,24 @@ def plan_drift(
             f = facts[c.cluster_id] = _facts(c, variants, sources)
         return f
 
+    # Pass 1: the pairs that the cheap, structural signals allow, in every story; the
+    # scorer then sees all their wordings at once (a model encodes in batches), and pass 2
+    # scores them one story at a time.
+    pairs: dict[int, list[_Pair]] = {}
+    for story in sorted(by_story):
+        speakers = by_story[story]
+        if any(len(cl) >= 2 for cl in speakers.values()):
+            found = _story_pairs(speakers, by_id, fact, variants, cannot)
+            if found:
+                pairs[story] = found
+    scorer.prepare(
+        {variants[v].wording for ps in pairs.values() for p in ps for v in p.facts.full}
+        | {variants[p.outlier.canonical_id].wording for ps in pairs.values() for p in ps}
+    )
     out: list[DriftCandidate] = []
     # One story at a time: profiles and statistics are dropped when the story is done.
-    for story in sorted(by_story):
+    for story, story_pairs in pairs.items():
         speakers = by_story.pop(story)
-        if all(len(cl) < 2 for cl in speakers.values()):
-            continue
         # Story-level document frequency of stems over clusters (every speaker): the story's
         # own subject is named around every quote and tells two remarks apart poorly.
         profiles: dict[int, _Profile] = {}
@@ -252,34 +264,37 @@ def plan_drift(
                 for k in p.words | p.frame:
                     story_df[k] += 1
         idf = {k: math.log((n_story + 1) / (df + 0.5)) for k, df in story_df.items()}
-        out.extend(
-            _story_drift(story, speakers, profiles, idf, by_id, fact, variants, scorer, cannot)
-        )
+        out.extend(_story_drift(story, story_pairs, profiles, idf, by_id, variants, scorer))
     stem_weights.cache_clear()  # run-local cache
     return out
 
 
-def _story_drift(
-    story: int,
+@dataclass(slots=True)
+class _Pair:
+    """Two clusters of one speaker that the structural signals allow as drift."""
+
+    speaker: int
+    speaker_clusters: int
+    original: ClusterPlan
+    outlier: ClusterPlan
+    facts: _Facts  # of the original: its full-quote wordings and their lengths
+    exclusivity: float
+    comparison: Comparison
+
+
+def _story_pairs(
     speakers: Mapping[int, dict[int, set[int]]],
-    profiles: Mapping[int, _Profile],
-    idf: Mapping[str, float],
     by_id: Mapping[int, ClusterPlan],
     fact: Callable[[ClusterPlan], _Facts],
     variants: Mapping[int, VariantInput],
-    scorer: Scorer,
     cannot: frozenset[frozenset[int]],
-) -> list[DriftCandidate]:
-    cal = scorer.calibration
-    # Pass 1: the pairs that the cheap, structural signals allow, for every speaker of the
-    # story; pass 2 scores them, after the scorer has seen all their wordings at once.
-    pairs: list[tuple[int, ClusterPlan, ClusterPlan, _Facts, float, Comparison]] = []
-    lengths: dict[int, int] = {}
-    for _speaker in sorted(speakers):
-        cl = speakers[_speaker]
+) -> list[_Pair]:
+    """Pass 1 for one story: complementary, better-attested, earlier, not one utterance."""
+    pairs: list[_Pair] = []
+    for speaker in sorted(speakers):
+        cl = speakers[speaker]
         if len(cl) < 2:
             continue
-        lengths[_speaker] = len(cl)
         per_source: dict[int, int] = defaultdict(int)
         for sids in cl.values():
             for sid in sids:
@@ -310,22 +325,33 @@ def _story_drift(
                 )
                 if cmp.relation in _SAME_UTTERANCE:
                     continue
-                pairs.append((_speaker, orig, outl, f_o, excl, cmp))
-    scorer.prepare(
-        {variants[v].wording for _, _, _, f_o, _, _ in pairs for v in f_o.full}
-        | {variants[outl.canonical_id].wording for _, _, outl, _, _, _ in pairs}
-    )
+                pairs.append(_Pair(speaker, len(cl), orig, outl, f_o, excl, cmp))
+    return pairs
+
+
+def _story_drift(
+    story: int,
+    pairs: list[_Pair],
+    profiles: Mapping[int, _Profile],
+    idf: Mapping[str, float],
+    by_id: Mapping[int, ClusterPlan],
+    variants: Mapping[int, VariantInput],
+    scorer: Scorer,
+) -> list[DriftCandidate]:
+    """Pass 2 for one story: score each pair, keep each outlier's best partner if good."""
+    cal = scorer.calibration
     by_speaker: dict[int, dict[int, list[tuple[float, int, dict, object]]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    for _speaker, orig, outl, f_o, excl, cmp in pairs:
+    for pair in pairs:
+        orig, outl, cmp = pair.original, pair.outlier, pair.comparison
         wl = variants[outl.canonical_id]
         same_point = max(
-            (scorer.score(variants[v].wording, wl.wording) for v in f_o.full), default=0.0
+            (scorer.score(variants[v].wording, wl.wording) for v in pair.facts.full), default=0.0
         )
         n_l = len(stem_weights(wl.wording)[0])
         length_ratio = max(
-            (min(n, n_l) / max(n, n_l, 1) for n in f_o.lengths),
+            (min(n, n_l) / max(n, n_l, 1) for n in pair.facts.lengths),
             default=0.0,
         )
         po, px = profiles[orig.cluster_id], profiles[outl.cluster_id]
@@ -336,18 +362,18 @@ def _story_drift(
             "same_point": same_point,
             "context": frame,
             "weighted_words": wscore,
-            "exclusivity": excl,
-            "speaker_clusters": float(lengths[_speaker]),
+            "exclusivity": pair.exclusivity,
+            "speaker_clusters": float(pair.speaker_clusters),
             "length_ratio": length_ratio,
         }
         # Only two remarks of the speaker in the story, complementary, and no framing to
         # tell them apart: the CLSA "street fight" case (no shared words at all).
         extra["pair_only"] = float(
-            lengths[_speaker] == 2
+            pair.speaker_clusters == 2
             and same_point >= cal.pair_floor
             and (frame > 0 or not _contradicts(po, px))
         )
-        by_speaker[_speaker][outl.cluster_id].append((point, orig.cluster_id, extra, cmp))
+        by_speaker[pair.speaker][outl.cluster_id].append((point, orig.cluster_id, extra, cmp))
     out: list[DriftCandidate] = []
     for _speaker in sorted(by_speaker):
         partners = by_speaker[_speaker]
