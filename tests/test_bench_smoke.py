@@ -140,3 +140,24 @@ def test_fast_head_revision_matches_alembic() -> None:
     from provenance.storage import migrations
 
     assert migrations._head_from_files() == migrations.script_directory().get_current_head()
+
+
+def test_extraction_benchmark_prints_every_figure(capsys: pytest.CaptureFixture[str]) -> None:
+    """bench/bench_extraction.py on the seeds: first pass, best of three and one-worker
+    ingest, each measured in its own process; the counts are checked, never a time."""
+    import bench_extraction
+
+    from provenance.extraction import extract_quotes
+    from tests.conftest import SEEDS
+
+    files = sorted(p for p in SEEDS.rglob("*") if p.suffix in (".txt", ".md"))
+    quotes = sum(len(extract_quotes(p.read_text(encoding="utf-8"))) for p in files)
+    bench_extraction.main([str(SEEDS)])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"{len(files)} articles") and f"{quotes} quotes" in out[0]
+    assert [line.split(":")[0].strip() for line in out[1:]] == [
+        "extraction, first pass",
+        "extraction, best of 3",
+        "ingest, one worker",
+    ]
+    assert out[3].endswith(f"({len(files)} sources stored)")
