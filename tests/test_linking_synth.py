@@ -153,3 +153,20 @@ def test_prefilters_never_drop_evidence(corpus: Path) -> None:
         if is_conflict(cmp) and cmp.relation != "identical":
             assert _could_conflict(fa, fb), (a.wording, b.wording)
     assert strong > 100
+
+
+def test_drift_scores_measure_how_far_the_wording_moved(corpus: Path) -> None:
+    """A drift pair's similarity is its two wordings' `compare` similarity (0-100) and its
+    drift score the rest, so the most reworded "direct quotes" rank first; the evidence
+    that the two are one remark at all is kept apart (`same_remark`, unbounded)."""
+    lab = truth_variants(str(corpus))
+    wording = {v.variant_id: v.wording for v in lab.variants}
+    drift = plan_links(lab.variants, lab.sources).drift
+    assert len(drift) >= 5
+    for d in drift:
+        assert 0.0 <= d.similarity <= 100.0
+        assert d.drift_score == pytest.approx(100.0 - d.similarity, abs=0.01)
+        expected = compare(wording[d.likely_original], wording[d.outlier]).similarity
+        assert d.similarity == pytest.approx(expected, abs=0.01)
+        assert d.scores["same_remark"] >= d.scores["same_point"]
+    assert any(d.scores["same_remark"] > 100.0 for d in drift)  # evidence is not a score

@@ -396,16 +396,23 @@ def _story_drift(
             if not ok:
                 continue
             orig, outl = by_id[orig_id], by_id[outl_id]
+            # The pair's similarity is how alike the two wordings are (compare's 0-100), and
+            # its drift score how far the outlier moved from them: a wholesale rewording
+            # presented as a direct quote ranks first. `same_remark` keeps the evidence that
+            # they are one remark at all (unbounded: the sum the thresholds above apply to).
+            similarity = min(100.0, max(0.0, cmp.similarity))
             out.append(
                 DriftCandidate(
                     a=orig.canonical_id,
                     b=outl.canonical_id,
-                    similarity=round(point, 2),
-                    drift_score=round(max(0.0, 100.0 - point), 2),
+                    similarity=round(similarity, 2),
+                    drift_score=round(100.0 - similarity, 2),
                     likely_original=orig.canonical_id,
                     outlier=outl.canonical_id,
                     story_id=story,
-                    scores=Scores({**cmp.scores, **extra, "runner_up": second}),
+                    scores=Scores(
+                        {**cmp.scores, **extra, "same_remark": point, "runner_up": second}
+                    ),
                 )
             )
     return out
