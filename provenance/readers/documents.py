@@ -60,7 +60,7 @@ def iter_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
         given.append(Path(value))
     for path in given:  # all checked before the first yield: a typo must not half-ingest
         _check_exists(path)
-    seen: set[Path] = set()
+    seen: set[str] = set()
     identity = RealPaths()
     for path in given:
         found = _walk(path, set()) if path.is_dir() else iter((path,))
@@ -123,19 +123,27 @@ class RealPaths:
     def __init__(self) -> None:
         self._folders: dict[str, str] = {}
 
-    def __call__(self, path: Path | str) -> Path:
+    def __call__(self, path: Path | str) -> str:
         raw = os.fspath(path)
         text = os.path.abspath(raw)
         folder, name = os.path.split(text)
         try:
-            if not name or ".." in Path(raw).parts or os.path.islink(text):
-                return Path(os.path.realpath(text, strict=False))
+            if not name or _has_parent_step(raw) or os.path.islink(text):
+                return os.path.realpath(text, strict=False)
             real = self._folders.get(folder)
             if real is None:
                 real = self._folders[folder] = os.path.realpath(folder, strict=False)
         except OSError:
-            return Path(text)
-        return Path(real, name)
+            return text
+        return os.path.join(real, name)
+
+
+def _has_parent_step(path: str) -> bool:
+    """Does the path go up a folder ("a/../b")? Only a full resolve treats that right when
+    "a" is a symlink; plain string work, since this runs once per file of a batch."""
+    if os.altsep:
+        path = path.replace(os.altsep, os.sep)
+    return ".." in path.split(os.sep)
 
 
 def read_document(path: Path | str) -> Document:

@@ -38,18 +38,18 @@ class Manifest:
 
     path: Path
     entries: Mapping[str, SourceMeta] = field(default_factory=dict)
-    _by_location: dict[Path, SourceMeta] = field(init=False, repr=False, compare=False)
+    _by_location: dict[str, SourceMeta] = field(init=False, repr=False, compare=False)
     _by_name: dict[str, SourceMeta] = field(init=False, repr=False, compare=False)
     _real: RealPaths = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        base = self.path.parent
+        base = os.fspath(self.path.parent)
         object.__setattr__(self, "_real", RealPaths())
-        by_location: dict[Path, SourceMeta] = {}
+        by_location: dict[str, SourceMeta] = {}
         names: dict[str, list[SourceMeta]] = {}
-        for key, meta in self.entries.items():
-            by_location.setdefault(self._real(base / key), meta)
-            names.setdefault(PurePath(key).name, []).append(meta)
+        for key, meta in self.entries.items():  # string work: a manifest can list 100k files
+            by_location.setdefault(self._real(os.path.join(base, key)), meta)
+            names.setdefault(_name(key), []).append(meta)
         object.__setattr__(self, "_by_location", by_location)
         object.__setattr__(self, "_by_name", {n: m[0] for n, m in names.items() if len(m) == 1})
 
@@ -60,7 +60,7 @@ class Manifest:
             return self.entries[key]
         if (meta := self._by_location.get(self._real(path))) is not None:
             return meta
-        return self._by_name.get(PurePath(key).name, SourceMeta())
+        return self._by_name.get(_name(key), SourceMeta())
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -240,8 +240,14 @@ def _add(
 
 
 def _key(path: Path | str) -> str:
+    """A path as manifests and lookups key it: normalised, with "/" between folders."""
     text = os.path.normpath(os.fspath(path))
-    return PurePath(text).as_posix()
+    return text if os.sep == "/" else PurePath(text).as_posix()
+
+
+def _name(key: str) -> str:
+    """The file name of a `_key`."""
+    return key.rpartition("/")[2]
 
 
 def _fix(kind: str) -> str:
