@@ -482,6 +482,13 @@ def main(argv: list[str] | None = None) -> None:
         help="same-point scorer for drift (semantic needs the 'semantic' extra)",
     )
     args = ap.parse_args(argv)
+    if args.drift_scorer != "lexical":
+        from provenance.errors import ProvenanceError
+
+        try:
+            scorer_named(args.drift_scorer)  # a missing extra: one line, before any work
+        except ProvenanceError as error:
+            raise SystemExit(f"error: {error.line()}") from None
     corpus, tmp = args.corpus, None
     if args.pipeline and corpus is None:  # both modes on one corpus
         tmp = tempfile.TemporaryDirectory(prefix="synth-")
