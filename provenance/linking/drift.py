@@ -375,8 +375,7 @@ def _story_drift(
         )
         by_speaker[pair.speaker][outl.cluster_id].append((point, orig.cluster_id, extra, cmp))
     out: list[DriftCandidate] = []
-    for _speaker in sorted(by_speaker):
-        partners = by_speaker[_speaker]
+    for _, partners in sorted(by_speaker.items()):
         for outl_id, cands in sorted(partners.items()):
             cands.sort(key=lambda t: (-t[0], t[1]))
             point, orig_id, extra, cmp = cands[0]
