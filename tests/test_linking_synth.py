@@ -170,3 +170,76 @@ def test_drift_scores_measure_how_far_the_wording_moved(corpus: Path) -> None:
         assert d.similarity == pytest.approx(expected, abs=0.01)
         assert d.scores["same_remark"] >= d.scores["same_point"]
     assert any(d.scores["same_remark"] > 100.0 for d in drift)  # evidence is not a score
+
+
+def test_conflict_sweep_computes_each_wording_once_and_never_changes_the_result(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The conflict sweep's feature cache drops a wording once no later probe can meet it
+    (`_SweepFeatures`): each wording's features are computed once, and what is found is
+    the same whether entries are dropped at once (cap 1) or never."""
+    from provenance.linking import engine
+
+    lab = truth_variants(str(corpus))
+    facts = engine._prepare(
+        sorted(lab.variants, key=lambda v: v.variant_id), {s.source_id: s for s in lab.sources}
+    )
+
+    def conflicts() -> list:
+        return engine._conflicts(
+            facts.values(), facts, engine.DEFAULT_LIMIT, engine.DEFAULT_GLOBAL_CAP, everyone=True
+        )
+
+    expected = list(plan_links(lab.variants, lab.sources).conflicts)
+    computed: list[str] = []
+    real = engine.normalised_features
+
+    def counted(norm: str) -> tuple:
+        computed.append(norm)
+        return real(norm)
+
+    monkeypatch.setattr(engine, "normalised_features", counted)
+    found = conflicts()
+    assert len(found) >= 5
+    assert found == expected
+    assert computed and len(computed) == len(set(computed))  # nothing computed twice
+
+    kept: list[int] = []
+
+    class Tiny(engine._SweepFeatures):
+        def __init__(self) -> None:
+            super().__init__(cap=1)
+
+    class Forever(engine._SweepFeatures):
+        def advance(self, lo: float) -> None:  # never drops anything
+            kept.append(len(self.found))
+
+    for cache in (Tiny, Forever):
+        monkeypatch.setattr(engine, "_SweepFeatures", cache)
+        assert conflicts() == found
+    # Never dropping, the cache ends up holding every wording; the sweep holds a few weeks'.
+    assert max(kept) == len(set(computed)) > 100
+
+
+def test_conflict_sweep_drops_wordings_no_later_probe_meets() -> None:
+    from provenance.linking import engine
+
+    def var(norm: str, day: float) -> engine._Var:
+        seconds = day * 86_400.0
+        return engine._Var(None, norm, (), (), None, (), seconds, seconds)  # type: ignore[arg-type]
+
+    cache = engine._SweepFeatures()
+    early, late = var("the harbour will reopen in spring", 0), var("rates stay on hold", 30)
+    cache.get(early)
+    cache.get(late)
+    cache.advance(5 * 86_400.0)  # within a week of the early one: still met
+    assert set(cache.found) == {early.norm, late.norm}
+    cache.advance(8 * 86_400.0)  # past its last meeting point
+    assert set(cache.found) == {late.norm}
+    # A later request by a wording published later keeps the entry longer.
+    again = var(early.norm, 20)
+    cache.get(again)
+    cache.advance(26 * 86_400.0)
+    assert set(cache.found) == {early.norm, late.norm}
+    cache.advance(28 * 86_400.0)
+    assert set(cache.found) == {late.norm}
