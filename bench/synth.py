@@ -157,6 +157,23 @@ LAST = [
     "Everleigh",
     "Fenwick",
 ]
+# Family names for the speakers past the FIRST x LAST pool (corpora over ~23,000 articles
+# have more speakers than it holds). Without them, speaker i took name i % pool: at 100,000
+# articles four invented people shared every full name, extraction rightly made each name
+# one speaker, and that speaker's wordings grew 3.5x faster than the corpus.
+_SURNAME_HEADS = """Ald Bram Cal Dern Eld Fal Gar Hal Ing Jar Kel Lor Mar Nor Orm Pell Quen Ros Sel
+Tor Ulv Var Wen Yor Zel Ack Bel Cor Dal Esk Fen Gil Hol Ist Jen Kil Lun Mor Nev Oss Pim Rad
+Stav Tal Ush Vel Wil Yar Zor Brin""".replace("\n", " ").split(" ")
+_SURNAME_TAILS = """by combe dale den field ford gate grave ham holt hurst ington kirk lake ley low
+mere mont more ney ridge rock sey shaw stead ston thorpe ton vale wald ward well wick win wood
+worth berg strom quist ovic enko ardi etti ande oux ac escu opoulos ez
+ian""".replace("\n", " ").split(" ")
+EXTRA_LAST = [
+    head + tail
+    for head in _SURNAME_HEADS
+    for tail in _SURNAME_TAILS
+    if head + tail not in LAST and head + tail != "Marian"  # Marian: a given name
+]
 TITLES = """finance minister|trade envoy|central bank governor|chief strategist|senior analyst|
 union leader|mayor|port authority chair|energy minister|spokesperson|chief economist|
 opposition leader|prime minister|foreign minister|regional governor|head of research|
@@ -637,6 +654,11 @@ class Generator:
         n_speakers = max(40, n_articles // 6)
         names = [(f, sname) for f in FIRST for sname in LAST]
         rng.shuffle(names)
+        if n_speakers > len(names):
+            # Own generator: corpora small enough for the first pool stay byte-identical.
+            extra = [(f, sname) for sname in EXTRA_LAST for f in FIRST]
+            random.Random(f"{seed}-names").shuffle(extra)
+            names += extra
         self.speakers = [
             Speaker(i, *names[i % len(names)], rng.choice(TITLES), rng.choice(ORGS))
             for i in range(n_speakers)

@@ -243,3 +243,17 @@ def test_conflict_sweep_drops_wordings_no_later_probe_meets() -> None:
     assert set(cache.found) == {early.norm, late.norm}
     cache.advance(28 * 86_400.0)
     assert set(cache.found) == {late.norm}
+
+
+def test_large_corpora_give_every_speaker_their_own_name() -> None:
+    """Past the FIRST x LAST pool (about 23,000 articles) speakers take names from
+    EXTRA_LAST instead of reusing a name: four people under one name would make one speaker."""
+    from bench.synth import FIRST, LAST
+
+    big = Generator(30_000, 1)
+    names = [s.name for s in big.speakers]
+    assert len(names) > len(FIRST) * len(LAST)
+    assert len(set(names)) == len(names)
+    # Corpora within the first pool are as before: the same speakers, in the same order.
+    small = Generator(2_000, 1)
+    assert [s.name for s in small.speakers] == names[: len(small.speakers)]
