@@ -427,7 +427,6 @@ class _SweepFeatures:
         self.found: dict[str, tuple] = {}
         self.until: dict[str, float] = {}  # norm -> sweep position after which it is unused
         self.expiring: list[tuple[float, str]] = []  # (until, norm), stale entries included
-        self.position = -math.inf
 
     def get(self, x: _Var) -> tuple:
         norm, until = x.norm, x.hi + _WINDOW
@@ -445,9 +444,6 @@ class _SweepFeatures:
 
     def advance(self, lo: float) -> None:
         """The sweep reached ``lo``: drop what no later probe meets."""
-        if lo <= self.position:
-            return
-        self.position = lo
         expiring, until = self.expiring, self.until
         while expiring and expiring[0][0] < lo:
             last, norm = heapq.heappop(expiring)
@@ -495,14 +491,20 @@ def _could_conflict(fa: tuple, fb: tuple) -> bool:
 class _Conflicts:
     """Cross-speaker pairs with (nearly) the same words (see ``_conflicts``)."""
 
-    def __init__(self, facts: Mapping[int, _Var], limit: int, global_cap: int) -> None:
+    def __init__(
+        self,
+        facts: Mapping[int, _Var],
+        limit: int,
+        global_cap: int,
+        features: _SweepFeatures | None = None,
+    ) -> None:
         self.facts, self.limit, self.global_cap = facts, limit, global_cap
         self.index = _TimeIndex(list(facts.values()))
         self.rare_memo: dict[int, tuple[str, ...]] = {}
         self.seen: set[tuple[int, int]] = set()
         self.near: list[tuple[_Var, _Var, _Found]] = []
         self.spread: dict[int, set[int]] = defaultdict(set)
-        self.features = _SweepFeatures()
+        self.features = features if features is not None else _SweepFeatures()
 
     def rare(self, x: _Var) -> tuple[str, ...]:
         r = self.rare_memo.get(x.v.variant_id)
@@ -617,6 +619,7 @@ def _conflicts(
     *,
     everyone: bool,
     also: Iterable[_Var] = (),
+    features: _SweepFeatures | None = None,
 ) -> list[Conflict]:
     """Cross-speaker pairs with (nearly) the same words, each involving a target.
 
@@ -631,10 +634,11 @@ def _conflicts(
     With ``everyone`` (every variant is a target) each variant probes only its rarest keys;
     else targets, and ``also`` (their stored partners, so the spread rule sees every
     partner), probe all their keys. Probes only walk posting lists within the time window
-    (``_TimeIndex``), so cost stays flat with archive size.
+    (``_TimeIndex``), so cost stays flat with archive size. ``features``: a cache an earlier
+    probe of the same run (``_near_partners``) filled.
     """
     targets = list(targets)
-    c = _Conflicts(facts, limit, global_cap)
+    c = _Conflicts(facts, limit, global_cap, features)
     out = c.identical(targets)
     # In publication order, partners of consecutive probes overlap: feature caches hit.
     for x in sorted(targets, key=lambda x: (x.lo, x.v.variant_id)):
@@ -647,9 +651,11 @@ def _conflicts(
     return out
 
 
-def _near_partners(targets: list[_Var], facts: Mapping[int, _Var], global_cap: int) -> set[int]:
+def _near_partners(
+    targets: list[_Var], facts: Mapping[int, _Var], global_cap: int, features: _SweepFeatures
+) -> set[int]:
     """Variants (besides the targets) nearly matching a target under another speaker."""
-    c = _Conflicts(facts, 0, global_cap)
+    c = _Conflicts(facts, 0, global_cap, features)
     for x in targets:
         c.probe(x, rare_only=False)
     return c.partners() - {x.v.variant_id for x in targets}
@@ -788,14 +794,17 @@ def link_new(
     targets = [known[v.variant_id] for v in new]
     everyone = len(targets) == len(known)
     also: list[_Var] = []
+    features = _SweepFeatures()  # one cache for both probes of the targets
     if not everyone:
         # The spread rule needs every near match of the stored partners too: fetch them.
-        partners = sorted(_near_partners(targets, known, global_cap))
+        partners = sorted(_near_partners(targets, known, global_cap, features))
         need = sorted({k for vid in partners for k in known[vid].keys} - fetched)
         if need:
             learn(lookup_candidates(need))
         also = [known[vid] for vid in partners]
-    conflicts = _conflicts(targets, known, limit, global_cap, everyone=everyone, also=also)
+    conflicts = _conflicts(
+        targets, known, limit, global_cap, everyone=everyone, also=also, features=features
+    )
     by_id = {vid: x.v for vid, x in comp.items()}
     del comp
     stories = plan_stories(
