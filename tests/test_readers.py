@@ -23,6 +23,7 @@ from provenance.readers import (
     parse_date,
     read_document,
 )
+from provenance.readers.documents import RealPaths
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "readers"
@@ -571,6 +572,33 @@ def test_manifest_entry_found_through_a_linked_folder(tmp_path: Path) -> None:
     assert loaded.lookup(tmp_path / "mirror" / "one.txt").outlet == "Courier"
     assert loaded.lookup(tmp_path / "mirror" / ".." / "desk" / "one.txt").outlet == "Courier"
     assert loaded.lookup(tmp_path / "mirror" / "two.txt").outlet is None
+
+
+def test_manifest_lookup_of_listed_files_resolves_no_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big manifest and a small ingest: listed files are found by spelling alone, and the
+    entries' real paths are resolved only for a path that misses (a linked folder)."""
+    (tmp_path / "desk").mkdir()
+    (tmp_path / "mirror").symlink_to(tmp_path / "desk")
+    manifest = tmp_path / "desk" / "manifest.csv"
+    rows = "".join(f"a/{i}.txt,Outlet {i},,,,\n" for i in range(50))
+    manifest.write_text("path,outlet,title,author,url,published_at\n" + rows)
+    loaded = load_manifest(manifest)
+    resolved: list[str] = []
+    real = RealPaths.__call__
+    monkeypatch.setattr(
+        RealPaths, "__call__", lambda self, p: resolved.append(os.fspath(p)) or real(self, p)
+    )
+    assert loaded.lookup(tmp_path / "desk" / "a" / "7.txt").outlet == "Outlet 7"
+    monkeypatch.chdir(tmp_path / "desk")
+    assert loaded.lookup("a/8.txt").outlet == "Outlet 8"
+    assert loaded.lookup(Path("a") / "9.txt").outlet == "Outlet 9"
+    assert resolved == []
+    assert loaded.lookup(tmp_path / "mirror" / "a" / "7.txt").outlet == "Outlet 7"
+    assert len(resolved) == 51  # the path looked up, then each entry once
+    assert loaded.lookup(tmp_path / "mirror" / "a" / "8.txt").outlet == "Outlet 8"
+    assert len(resolved) == 52
 
 
 def test_walk_relative_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

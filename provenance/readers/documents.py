@@ -128,7 +128,7 @@ class RealPaths:
         text = os.path.abspath(raw)
         folder, name = os.path.split(text)
         try:
-            if not name or _has_parent_step(raw) or os.path.islink(text):
+            if not name or has_parent_step(raw) or os.path.islink(text):
                 return os.path.realpath(text, strict=False)
             real = self._folders.get(folder)
             if real is None:
@@ -138,7 +138,7 @@ class RealPaths:
         return os.path.join(real, name)
 
 
-def _has_parent_step(path: str) -> bool:
+def has_parent_step(path: str) -> bool:
     """Does the path go up a folder ("a/../b")? Only a full resolve treats that right when
     "a" is a symlink; plain string work, since this runs once per file of a batch."""
     if os.altsep:

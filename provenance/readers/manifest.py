@@ -21,10 +21,11 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path, PurePath
 
 from provenance.errors import InputError
-from provenance.readers.documents import RealPaths
+from provenance.readers.documents import RealPaths, has_parent_step
 from provenance.readers.meta import DATE_FORMAT_HINT, SourceMeta, parse_date
 
 FIELDS = ("outlet", "title", "author", "url", "published_at", "language")
@@ -34,33 +35,56 @@ _FORMATS = {".csv": "csv", ".toml": "toml", ".json": "json"}
 
 @dataclass(frozen=True)
 class Manifest:
-    """Metadata per path; ``lookup`` never raises and returns ``SourceMeta()`` for unknown files."""
+    """Metadata per path; ``lookup`` never raises and returns ``SourceMeta()`` for unknown files.
+
+    A desk may keep one manifest of 100k files and ingest a few hundred of them, so nothing
+    is done per entry up front: a lookup first tries the path's spelling relative to the
+    manifest's folder (string work), and only a path that misses (reached through a linked
+    folder, or not listed) makes the manifest resolve every entry's real path, once.
+    """
 
     path: Path
     entries: Mapping[str, SourceMeta] = field(default_factory=dict)
-    _by_location: dict[str, SourceMeta] = field(init=False, repr=False, compare=False)
-    _by_name: dict[str, SourceMeta] = field(init=False, repr=False, compare=False)
-    _real: RealPaths = field(init=False, repr=False, compare=False)
+    _base: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        base = os.fspath(self.path.parent)
-        object.__setattr__(self, "_real", RealPaths())
-        by_location: dict[str, SourceMeta] = {}
-        names: dict[str, list[SourceMeta]] = {}
-        for key, meta in self.entries.items():  # string work: a manifest can list 100k files
-            by_location.setdefault(self._real(os.path.join(base, key)), meta)
-            names.setdefault(_name(key), []).append(meta)
-        object.__setattr__(self, "_by_location", by_location)
-        object.__setattr__(self, "_by_name", {n: m[0] for n, m in names.items() if len(m) == 1})
+        # fixed now: a relative manifest path means the folder it named when it was loaded
+        object.__setattr__(self, "_base", os.path.abspath(os.fspath(self.path.parent)))
 
     def lookup(self, path: Path | str) -> SourceMeta:
         """Exact path as given, then path relative to the manifest's folder, then file name."""
         key = _key(path)
         if key in self.entries:
             return self.entries[key]
+        raw = os.fspath(path)
+        if not has_parent_step(raw):  # "link/../x" is only right when resolved for real
+            absolute = os.path.abspath(raw)
+            for spelling in (_relative_key(absolute, self._base), _key(absolute)):
+                if spelling is not None and (meta := self.entries.get(spelling)) is not None:
+                    return meta
         if (meta := self._by_location.get(self._real(path))) is not None:
             return meta
         return self._by_name.get(_name(key), SourceMeta())
+
+    @cached_property
+    def _real(self) -> RealPaths:
+        return RealPaths()
+
+    @cached_property
+    def _by_location(self) -> dict[str, SourceMeta]:
+        """Real path of every entry -> its metadata (the first entry wins a shared file)."""
+        by_location: dict[str, SourceMeta] = {}
+        for key, meta in self.entries.items():  # string work: a manifest can list 100k files
+            by_location.setdefault(self._real(os.path.join(self._base, key)), meta)
+        return by_location
+
+    @cached_property
+    def _by_name(self) -> dict[str, SourceMeta]:
+        """File name -> metadata, for names listed once only."""
+        names: dict[str, list[SourceMeta]] = {}
+        for key, meta in self.entries.items():
+            names.setdefault(_name(key), []).append(meta)
+        return {n: m[0] for n, m in names.items() if len(m) == 1}
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -243,6 +267,14 @@ def _key(path: Path | str) -> str:
     """A path as manifests and lookups key it: normalised, with "/" between folders."""
     text = os.path.normpath(os.fspath(path))
     return text if os.sep == "/" else PurePath(text).as_posix()
+
+
+def _relative_key(absolute: str, base: str) -> str | None:
+    """`absolute` as a manifest in folder `base` would key it, if it can (another drive)."""
+    try:
+        return _key(os.path.relpath(absolute, base))
+    except ValueError:
+        return None
 
 
 def _name(key: str) -> str:
