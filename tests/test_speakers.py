@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
+from provenance.extraction.names import normalise_name, same_person
 from provenance.ingest import ingest
 from provenance.storage.db import open_database
 from provenance.storage.models import ReviewItem, Speaker
-from provenance.storage.speakers import shares_surname
+from provenance.storage.speakers import _NameTokens, shares_surname
 
 
 @pytest.mark.parametrize(
@@ -25,6 +28,43 @@ from provenance.storage.speakers import shares_surname
 )
 def test_shares_surname(a: str, b: str, expected: bool) -> None:
     assert shares_surname(a, b) is expected
+
+
+# given names, family names, initials and a title: every way two names can overlap
+_WORDS = [
+    "Zora",
+    "Kato",
+    "Suga",
+    "Smith",
+    "Lee",
+    "K.",
+    "S",
+    "Minister",
+    "van",
+    "Katō",
+    "Alexandria",
+]
+_WORDS += ["Alexandrea"]  # no word shared, yet close enough for a fuzzy "possible"
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(_WORDS), min_size=1, max_size=4),
+    st.lists(st.sampled_from(_WORDS), min_size=1, max_size=4),
+)
+def test_plain_name_relation_matches_same_person_and_shares_surname(
+    a: list[str], b: list[str]
+) -> None:
+    """The directory's shortcut for plain names decides exactly what the two general
+    functions decide together (a "possible" that shares no surname is no candidate)."""
+    left, right = " ".join(a), " ".join(b)
+    mine, theirs = _NameTokens.of(normalise_name(left)), _NameTokens.of(normalise_name(right))
+    if not (mine.plain and theirs.plain):
+        return
+    verdict = same_person(left, right)
+    if verdict == "possible" and not shares_surname(left, right):
+        verdict = "different"
+    assert mine.relation(theirs) == verdict
 
 
 def test_possible_alias_is_asked_not_merged(tmp_path: Path) -> None:

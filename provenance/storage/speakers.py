@@ -83,6 +83,46 @@ class Resolution:
     possible_matches: list[int] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class _NameTokens:
+    """A normalised name's tokens, for comparing one new name with the many stored names
+    that share a word with it (a common given name is shared with hundreds).
+
+    ``same_person`` followed by ``shares_surname`` decide what a candidate is; for names
+    without initials or repeated words both reduce to set arithmetic on the tokens, which
+    `relation` does without building either verdict's intermediate lists.
+    """
+
+    tokens: tuple[str, ...]
+    token_set: frozenset[str]
+    plain: bool  # no one-letter token (an initial) and no repeated token
+
+    @classmethod
+    def of(cls, normalised: str) -> _NameTokens:
+        tokens = tuple(normalised.split())
+        token_set = frozenset(tokens)
+        plain = len(token_set) == len(tokens) and all(len(t) > 1 for t in tokens)
+        return cls(tokens, token_set, plain)
+
+    def relation(self, other: _NameTokens) -> str:
+        """``same_person``'s verdict, with "possible" kept only where ``shares_surname``
+        holds; both names must be plain."""
+        mine, theirs = self.tokens, other.tokens
+        if not mine or not theirs:
+            return "different"
+        shared = self.token_set & other.token_set
+        if not shared:  # same_person's fuzzy "possible" never shares a surname
+            return "different"
+        if len(shared) == min(len(mine), len(theirs)):  # one name's words within the other's
+            return "same"
+        both_long = len(mine) > 1 and len(theirs) > 1
+        for token in shared:
+            leading_in_both = token == mine[0] and token == theirs[0]
+            if token in (mine[-1], theirs[-1]) and not (leading_in_both and both_long):
+                return "possible"
+        return "different"
+
+
 @dataclass
 class _Entry:
     speaker_id: int
@@ -116,6 +156,7 @@ class SpeakerDirectory:
         # name as written -> (bare name, title, affiliation, normalised bare name)
         self._parsed: dict[str, tuple[str, str | None, str | None, str]] = {}
         self._normal: dict[str, str] = {}  # alias as written -> normalise_name(alias)
+        self._name_tokens: dict[str, _NameTokens] = {}  # stored speaker name -> its tokens
         rows = connection.execute(
             select(SpeakerAlias.normalised, SpeakerAlias.speaker_id, Speaker.name)
             .join(Speaker, Speaker.id == SpeakerAlias.speaker_id)
@@ -251,16 +292,29 @@ class SpeakerDirectory:
         same: set[int] = set()
         possible: set[int] = set()
         candidates = {entry.speaker_id: entry for t in key for entry in self._by_token.get(t, [])}
+        mine = _NameTokens.of(normalised)
         for entry in candidates.values():
-            verdict = same_person(name, entry.name)
+            theirs = self._tokens_of(entry.name)
+            if mine.plain and theirs.plain:
+                verdict = mine.relation(theirs)
+            else:
+                verdict = same_person(name, entry.name)
+                if verdict == "possible" and not shares_surname(name, entry.name):
+                    verdict = "different"
             if verdict == "same":
                 same.add(entry.speaker_id)
-            elif verdict == "possible" and shares_surname(name, entry.name):
+            elif verdict == "possible":
                 possible.add(entry.speaker_id)
         if len(same) == 1:
             return same.pop(), []
         # Several stored people fit a bare surname: none of them is safe to pick.
         return None, sorted(same | possible)
+
+    def _tokens_of(self, name: str) -> _NameTokens:
+        found = self._name_tokens.get(name)
+        if found is None:
+            found = self._name_tokens[name] = _NameTokens.of(normalise_name(name))
+        return found
 
     def name_of(self, connection: Connection, speaker_id: int) -> str:
         """The speaker's name as stored (after `flush`), from memory when known."""
