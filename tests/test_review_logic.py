@@ -11,10 +11,12 @@ from sqlalchemy import delete, func, select
 from provenance.errors import NotFound, ReviewError
 from provenance.ingest import wording_hash
 from provenance.linking import normalise
+from provenance.review import queue
 from provenance.review.agreement import agreement, cohens_kappa
 from provenance.review.decisions import decide, undo
 from provenance.review.queue import refresh_queue
 from provenance.review.sessions import claim_next, start_session
+from provenance.storage.db import open_database
 from provenance.storage.models import (
     Link,
     Occurrence,
@@ -379,3 +381,33 @@ def test_fingerprints_keep_their_stored_bytes() -> None:
     ]
     for parts in samples:
         assert fingerprint(*parts) == walked(*parts)
+
+
+@pytest.mark.parametrize("held", [queue.EVIDENCE_HELD, 1])
+def test_refresh_reads_each_quote_once_however_it_is_batched(
+    seeded: str, monkeypatch: pytest.MonkeyPatch, held: int
+) -> None:
+    """A quote that is an end of many pairs is read once per refresh, not once per batch;
+    with room for nothing between batches it is read again, and the items are the same."""
+    reads: list[int] = []
+    original = queue._QuoteEvidenceReader._read
+
+    def counted(self: queue._QuoteEvidenceReader, quote_ids: list[int]) -> None:
+        reads.extend(quote_ids)
+        original(self, quote_ids)
+
+    monkeypatch.setattr(queue._QuoteEvidenceReader, "_read", counted)
+    monkeypatch.setattr(queue, "SUBJECT_CHUNK", 1)  # one subject per batch
+    monkeypatch.setattr(queue, "EVIDENCE_HELD", held)
+    database = open_database(seeded)
+    with database.session() as session:
+        items = session.scalar(select(func.count()).select_from(ReviewItem))
+        report = refresh_queue(session)  # the link run already wrote every item
+        assert (report.created, report.updated, report.reopened, report.closed) == (0, 0, 0, 0)
+        assert session.scalar(select(func.count()).select_from(ReviewItem)) == items
+    database.dispose()
+    assert reads
+    if held == 1:
+        assert len(reads) > len(set(reads))
+    else:
+        assert len(reads) == len(set(reads))

@@ -51,6 +51,7 @@ KIND_BASE["single_source"] = 100.0
 PAIR_KINDS = ("drift", "conflict")
 # Subjects derived and written per round of a refresh: what a refresh holds in memory.
 SUBJECT_CHUNK = 2000
+EVIDENCE_HELD = 500_000  # occurrence ids a refresh keeps between batches (a few MB per 100k)
 
 ITEM = ReviewItem.__table__
 # Columns a refresh derives; any difference means the item is updated.
@@ -293,30 +294,63 @@ def display_payload(session: Session, item: ReviewItem) -> dict[str, Any]:
 # --- deriving what each subject should be (bulk) ---------------------------------------------
 
 
-def _quote_occurrences(
-    session: Session, quote_ids: Iterable[int]
-) -> dict[int, list[tuple[int, str, str, int | None]]]:
-    """quote -> (occurrence id, kind, status, repeat_of_id) of its wordings' occurrences."""
-    found: dict[int, list[tuple[int, str, str, int | None]]] = defaultdict(list)
-    for chunk in chunks(sorted(set(quote_ids))):
-        for quote_id, occurrence_id, kind, status, repeat_of in session.execute(
-            select(
-                Variant.quote_id,
-                Occurrence.id,
-                Occurrence.kind,
-                Occurrence.status,
-                Occurrence.repeat_of_id,
-            )
-            .join(Variant, Variant.id == Occurrence.variant_id)
-            .where(Variant.quote_id.in_(chunk))
-        ):
-            found[quote_id].append((occurrence_id, kind, status, repeat_of))
-    return found
+@dataclass(frozen=True, slots=True)
+class QuoteEvidence:
+    """What an item about a quote needs from its wordings' occurrences."""
+
+    occurrence_ids: tuple[int, ...]  # every occurrence but repeated passages (sorted)
+    speech: bool  # some occurrence is speech (full or partial) not ruled out as a quote
 
 
-def _evidence_ids(rows: Iterable[tuple[int, str, str, int | None]]) -> list[int]:
-    """Occurrence ids an item's evidence covers: every occurrence but repeated passages."""
-    return [r[0] for r in rows if r[3] is None]
+class _QuoteEvidenceReader:
+    """Each quote's `QuoteEvidence`, read once per refresh rather than once per batch: a
+    quote with many wordings is an end of many drift and conflict pairs spread over many
+    batches (at 100k articles the batches asked for 2.2 times as many quotes as there are,
+    and for the biggest quotes 20 times). Holds up to `EVIDENCE_HELD` occurrence ids; the quotes
+    read first are dropped first (pairs stream in link order, so a quote's pairs are
+    mostly close together)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._limit = EVIDENCE_HELD
+        self._held: dict[int, QuoteEvidence] = {}
+        self._size = 0
+
+    def get(self, quote_ids: Iterable[int]) -> dict[int, QuoteEvidence]:
+        wanted = set(quote_ids)
+        missing = wanted.difference(self._held)
+        if missing:
+            self._read(sorted(missing))
+        found = {q: self._held[q] for q in wanted}
+        while self._size > self._limit and self._held:
+            dropped = self._held.pop(next(iter(self._held)))
+            self._size -= len(dropped.occurrence_ids)
+        return found
+
+    def _read(self, quote_ids: list[int]) -> None:
+        ids: dict[int, list[int]] = {q: [] for q in quote_ids}
+        speech: set[int] = set()
+        connection = self._session.connection()  # plain rows, no ORM row loading
+        for chunk in chunks(quote_ids):
+            for quote_id, occurrence_id, kind, status, repeat_of in connection.execute(
+                select(
+                    Variant.quote_id,
+                    Occurrence.id,
+                    Occurrence.kind,
+                    Occurrence.status,
+                    Occurrence.repeat_of_id,
+                )
+                .join(Variant, Variant.id == Occurrence.variant_id)
+                .where(Variant.quote_id.in_(chunk))
+            ):
+                if repeat_of is None:
+                    ids[quote_id].append(occurrence_id)
+                if kind in SPEECH_KINDS and status != "not_a_quote":
+                    speech.add(quote_id)
+        for quote_id, found in ids.items():
+            found.sort()
+            self._held[quote_id] = QuoteEvidence(tuple(found), quote_id in speech)
+            self._size += len(found)
 
 
 def _want(kind: str, subject: str, payload: dict[str, Any], evidence: str, priority: float,
@@ -329,13 +363,14 @@ def _want(kind: str, subject: str, payload: dict[str, Any], evidence: str, prior
 
 
 def _pairs_wanted(
-    session: Session, subjects: dict[str, list[int]]
+    session: Session, subjects: dict[str, list[int]], evidence: _QuoteEvidenceReader
 ) -> dict[str, dict[str, Any] | None]:
     wanted: dict[str, dict[str, Any] | None] = dict.fromkeys(subjects)
     ends = sorted({n for numbers in subjects.values() for n in numbers})
     links: dict[str, Any] = {}
+    connection = session.connection()
     for chunk in chunks(ends):
-        for link in session.execute(
+        for link in connection.execute(
             select(
                 Link.id,
                 Link.variant_a_id,
@@ -355,11 +390,11 @@ def _pairs_wanted(
     variants: dict[int, tuple[int, int]] = {}
     ids = sorted({v for link in links.values() for v in (link.variant_a_id, link.variant_b_id)})
     for chunk in chunks(ids):
-        for variant_id, quote_id, speaker_id in session.execute(
+        for variant_id, quote_id, speaker_id in connection.execute(
             select(Variant.id, Variant.quote_id, Variant.speaker_id).where(Variant.id.in_(chunk))
         ):
             variants[variant_id] = (quote_id, speaker_id)
-    occurrences = _quote_occurrences(session, {q for q, _ in variants.values()})
+    by_quote = evidence.get({q for q, _ in variants.values()})
     for subject, link in links.items():
         if link.variant_a_id not in variants or link.variant_b_id not in variants:
             continue
@@ -368,8 +403,8 @@ def _pairs_wanted(
             variants[link.variant_b_id],
         )
         kind = link.relation
-        evidence_ids = set(_evidence_ids(occurrences.get(quote_a, ())))
-        evidence_ids.update(_evidence_ids(occurrences.get(quote_b, ())))
+        evidence_ids = set(by_quote[quote_a].occurrence_ids)
+        evidence_ids.update(by_quote[quote_b].occurrence_ids)
         payload: dict[str, Any] = {
             "variant_ids": [link.variant_a_id, link.variant_b_id],
             "similarity": round(link.similarity, 2),
@@ -398,7 +433,7 @@ def _pairs_wanted(
 
 
 def _single_sources_wanted(
-    session: Session, subjects: dict[str, list[int]]
+    session: Session, subjects: dict[str, list[int]], evidence: _QuoteEvidenceReader
 ) -> dict[str, dict[str, Any] | None]:
     wanted: dict[str, dict[str, Any] | None] = dict.fromkeys(subjects)
     ids = sorted({numbers[0] for numbers in subjects.values() if numbers})
@@ -410,12 +445,11 @@ def _single_sources_wanted(
             )
         ):
             quotes[quote_id] = (speaker_id, outlet_count)
-    occurrences = _quote_occurrences(session, quotes)
+    by_quote = evidence.get(quotes)
     for quote_id, (speaker_id, _) in quotes.items():
-        rows = occurrences.get(quote_id, [])
-        if not any(kind in SPEECH_KINDS and status != "not_a_quote" for _, kind, status, _ in rows):
+        if not by_quote[quote_id].speech:
             continue
-        evidence_ids = sorted(_evidence_ids(rows))
+        evidence_ids = list(by_quote[quote_id].occurrence_ids)
         subject = f"single_source:{quote_id}"
         wanted[subject] = _want(
             "single_source",
@@ -430,7 +464,7 @@ def _single_sources_wanted(
 
 
 def _attributions_wanted(
-    session: Session, subjects: dict[str, list[int]]
+    session: Session, subjects: dict[str, list[int]], _: _QuoteEvidenceReader
 ) -> dict[str, dict[str, Any] | None]:
     wanted: dict[str, dict[str, Any] | None] = dict.fromkeys(subjects)
     ids = sorted({numbers[0] for numbers in subjects.values() if numbers})
@@ -472,7 +506,7 @@ def _attributions_wanted(
 
 
 def _aliases_wanted(
-    session: Session, subjects: dict[str, list[int]]
+    session: Session, subjects: dict[str, list[int]], _: _QuoteEvidenceReader
 ) -> dict[str, dict[str, Any] | None]:
     """Alias items exist only where ingest asked; `_merged` marks a pair one of whose speakers
     was merged away elsewhere (the question is gone unless the item was decided)."""
@@ -532,8 +566,9 @@ def _existing(session: Session, subjects: list[str]) -> dict[str, Any]:
     columns = [ITEM.c.id, ITEM.c.subject, ITEM.c.kind, *(ITEM.c[c] for c in DATA_COLUMNS)]
     columns += [ITEM.c[c] for c in STATE_COLUMNS]
     found = {}
+    connection = session.connection()
     for chunk in chunks(subjects):
-        for row in session.execute(select(*columns).where(ITEM.c.subject.in_(chunk))):
+        for row in connection.execute(select(*columns).where(ITEM.c.subject.in_(chunk))):
             found[row.subject] = row
     return found
 
@@ -554,20 +589,23 @@ def refresh_subjects(
     report = RefreshReport()
     batch: list[str] = []
     seen: set[str] = set()
+    evidence = _QuoteEvidenceReader(session)
     for subject in subjects:
         if subject in seen:
             continue
         seen.add(subject)
         batch.append(subject)
         if len(batch) >= SUBJECT_CHUNK:
-            report.add(_refresh_batch(session, batch, reopen))
+            report.add(_refresh_batch(session, batch, reopen, evidence))
             batch, seen = [], set()
     if batch:
-        report.add(_refresh_batch(session, batch, reopen))
+        report.add(_refresh_batch(session, batch, reopen, evidence))
     return report
 
 
-def _refresh_batch(session: Session, subjects: list[str], reopen: bool) -> RefreshReport:
+def _refresh_batch(
+    session: Session, subjects: list[str], reopen: bool, evidence: _QuoteEvidenceReader
+) -> RefreshReport:
     by_kind: dict[str, dict[str, list[int]]] = defaultdict(dict)
     for subject in subjects:
         kind, numbers = subject_parts(subject)
@@ -576,9 +614,9 @@ def _refresh_batch(session: Session, subjects: list[str], reopen: bool) -> Refre
     wanted: dict[str, dict[str, Any] | None] = {}
     pairs = {**by_kind.pop("drift", {}), **by_kind.pop("conflict", {})}
     if pairs:
-        wanted.update(_pairs_wanted(session, pairs))
+        wanted.update(_pairs_wanted(session, pairs, evidence))
     for kind, group in by_kind.items():
-        wanted.update(DERIVE[kind](session, group))
+        wanted.update(DERIVE[kind](session, group, evidence))
     return _write(session, wanted, reopen)
 
 
