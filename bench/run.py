@@ -448,15 +448,19 @@ def worker_scaling(
 
 def subset_manifest(manifest: Path, files: list[str], target: Path) -> Path:
     """The rows of `manifest` for `files` only (matched on path relative to the manifest's
-    folder, as the manifest writes them)."""
+    folder, as the manifest writes them), with absolute paths: the subset lives elsewhere,
+    and ingest should find each file's row by its path, as with the full manifest."""
     import csv
 
     wanted = {Path(f).resolve().relative_to(manifest.parent.resolve()).as_posix() for f in files}
+    folder = os.path.abspath(manifest.parent)
     with manifest.open(newline="", encoding="utf-8") as source:
         reader = csv.reader(source)
         header = next(reader)
         column = [name.strip().lower() for name in header].index("path")
         rows = [row for row in reader if row and row[column] in wanted]
+    for row in rows:
+        row[column] = os.path.join(folder, row[column])
     with target.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(header)
