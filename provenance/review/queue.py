@@ -312,7 +312,6 @@ class _QuoteEvidenceReader:
 
     def __init__(self, session: Session) -> None:
         self._session = session
-        self._limit = EVIDENCE_HELD
         self._held: dict[int, QuoteEvidence] = {}
         self._size = 0
 
@@ -322,7 +321,7 @@ class _QuoteEvidenceReader:
         if missing:
             self._read(sorted(missing))
         found = {q: self._held[q] for q in wanted}
-        while self._size > self._limit and self._held:
+        while self._size > EVIDENCE_HELD and self._held:
             dropped = self._held.pop(next(iter(self._held)))
             self._size -= len(dropped.occurrence_ids)
         return found
@@ -330,9 +329,8 @@ class _QuoteEvidenceReader:
     def _read(self, quote_ids: list[int]) -> None:
         ids: dict[int, list[int]] = {q: [] for q in quote_ids}
         speech: set[int] = set()
-        connection = self._session.connection()  # plain rows, no ORM row loading
         for chunk in chunks(quote_ids):
-            for quote_id, occurrence_id, kind, status, repeat_of in connection.execute(
+            for quote_id, occurrence_id, kind, status, repeat_of in self._session.execute(
                 select(
                     Variant.quote_id,
                     Occurrence.id,
@@ -368,9 +366,8 @@ def _pairs_wanted(
     wanted: dict[str, dict[str, Any] | None] = dict.fromkeys(subjects)
     ends = sorted({n for numbers in subjects.values() for n in numbers})
     links: dict[str, Any] = {}
-    connection = session.connection()
     for chunk in chunks(ends):
-        for link in connection.execute(
+        for link in session.execute(
             select(
                 Link.id,
                 Link.variant_a_id,
@@ -390,7 +387,7 @@ def _pairs_wanted(
     variants: dict[int, tuple[int, int]] = {}
     ids = sorted({v for link in links.values() for v in (link.variant_a_id, link.variant_b_id)})
     for chunk in chunks(ids):
-        for variant_id, quote_id, speaker_id in connection.execute(
+        for variant_id, quote_id, speaker_id in session.execute(
             select(Variant.id, Variant.quote_id, Variant.speaker_id).where(Variant.id.in_(chunk))
         ):
             variants[variant_id] = (quote_id, speaker_id)
@@ -566,9 +563,8 @@ def _existing(session: Session, subjects: list[str]) -> dict[str, Any]:
     columns = [ITEM.c.id, ITEM.c.subject, ITEM.c.kind, *(ITEM.c[c] for c in DATA_COLUMNS)]
     columns += [ITEM.c[c] for c in STATE_COLUMNS]
     found = {}
-    connection = session.connection()
     for chunk in chunks(subjects):
-        for row in connection.execute(select(*columns).where(ITEM.c.subject.in_(chunk))):
+        for row in session.execute(select(*columns).where(ITEM.c.subject.in_(chunk))):
             found[row.subject] = row
     return found
 
