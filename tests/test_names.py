@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from provenance.extraction.names import (
+    SpeakerName,
+    _fold,
     gender_of,
     name_key,
     normalise_name,
@@ -62,3 +68,18 @@ def test_gender_cues():
     assert gender_of("Alice Moreau") == "f"
     assert gender_of("Kato", "spokeswoman") == "f"
     assert gender_of("Zorbal Quenn") is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=30))
+def test_fold_shortcut_for_ascii_matches_full_normalisation(text: str) -> None:
+    """_fold skips Unicode normalisation for ASCII text; the result must not change."""
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
+    full = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    assert _fold(text) == full
+
+
+def test_possessive_affiliation_keeps_every_word_before_the_mark() -> None:
+    assert parse_speaker("CLSA's Nicholas Smith") == SpeakerName(None, "Nicholas Smith", "CLSA")
+    assert parse_speaker("Bank of Japan’s Kazuo Ueda").affiliation == "Bank of Japan"
+    assert parse_speaker("Smith's").affiliation is None  # a lone possessive names nobody else

@@ -940,6 +940,8 @@ _NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "esq", "phd"})
 @lru_cache(maxsize=16384)
 def _fold(text: str) -> str:
     """NFKC + casefold + drop combining accents, so 'Katō' and 'Kato' compare equal."""
+    if text.isascii():  # most names: normalisation changes no ASCII character
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.casefold()
@@ -970,9 +972,9 @@ def parse_speaker(name_as_written: str) -> SpeakerName:
     affiliation = None
     tokens = text.split(" ") if text else []
     for index, token in enumerate(tokens[:-1]):
-        if re.search(r"['’]s$", token) and index < len(tokens) - 1:
-            affiliation = " ".join(tokens[: index + 1])
-            affiliation = re.sub(r"['’]s$", "", affiliation)
+        if token.endswith(("'s", "’s")):
+            affiliation = " ".join(tokens[:index])
+            affiliation = f"{affiliation} {token[:-2]}" if affiliation else token[:-2]
             tokens = tokens[index + 1 :]
             break
     last_title = -1
