@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import string
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
 from provenance.linking import (
@@ -20,6 +23,7 @@ from provenance.linking import (
     normalise,
     plan_links,
 )
+from provenance.linking.normalise import _normalise_any, _normalise_ascii
 
 KATO, SMITH, SUGA, ISHIBA = 1, 2, 3, 4
 K_SHORT = "It does exist as a card."
@@ -90,6 +94,21 @@ def test_normalise_equalises_typography(a: str, b: str) -> None:
 def test_normalise_keeps_word_order_and_inner_apostrophes() -> None:
     assert normalise("Card, it does exist") != normalise("It does exist, card")
     assert normalise("It\u2019s Japan\u2019s card.") == "it's japan's card"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(string.printable + "'`_-."), max_size=60))
+def test_ascii_normalisation_matches_the_general_path(text: str) -> None:
+    """The ASCII shortcut must give exactly what NFKC, translation and the four regex passes
+    give: stored keys and comparisons depend on it."""
+    assert _normalise_ascii(text) == _normalise_any(text)
+    assert normalise(text) == _normalise_any(text)
+
+
+def test_ascii_normalisation_apostrophes_and_breaks() -> None:
+    assert normalise("'Tis rock'n'roll, isn't it?'") == "tis rock'n'roll isn't it"
+    assert normalise("a''b c'' ''d `quoted`") == "a b c d quoted"
+    assert normalise("well--now...snake_case x-ray") == "well now snake case x ray"
 
 
 # ---------------------------------------------------------------- compare
