@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, true, union_all, update
+from sqlalchemy import bindparam, delete, func, or_, select, true, union_all, update
 from sqlalchemy.orm import Session
 
 from provenance.linking import (
@@ -193,6 +193,28 @@ def _naive(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=None) if value is not None and value.tzinfo else value
 
 
+_MOVE_VARIANT = (
+    update(Variant.__table__)
+    .where(Variant.__table__.c.id == bindparam("row_id"))
+    .values(
+        quote_id=bindparam("to_quote"),
+        relation=bindparam("new_relation"),
+        similarity=bindparam("new_similarity"),
+    )
+)
+_QUOTE_FIGURES = (
+    update(Quote.__table__)
+    .where(Quote.__table__.c.id == bindparam("row_id"))
+    .values(
+        canonical_variant_id=bindparam("new_canonical"),
+        outlet_count=bindparam("new_outlets"),
+        source_count=bindparam("new_sources"),
+        first_seen_at=bindparam("new_first_seen"),
+        story_id=bindparam("new_story"),
+    )
+)
+
+
 def apply_clusters(
     session: Session,
     clusters: Iterable[ClusterPlan],
@@ -253,10 +275,10 @@ def apply_clusters(
                 similarity = round(result.similarity, 2)
             variant_updates.append(
                 {
-                    "id": variant_id,
-                    "quote_id": target,
-                    "relation": relation,
-                    "similarity": similarity,
+                    "row_id": variant_id,
+                    "to_quote": target,
+                    "new_relation": relation,
+                    "new_similarity": similarity,
                 }
             )
         member_sources = [
@@ -270,19 +292,20 @@ def apply_clusters(
         story_ids = [stories[s.source_id] for s in member_sources if s.source_id in stories]
         quote_updates.append(
             {
-                "id": target,
-                "canonical_variant_id": canonical_id,
-                "outlet_count": len({_outlet_key(s) for s in member_sources}),
-                "source_count": len({s.source_id for s in member_sources}),
-                "first_seen_at": min(dates) if dates else None,
-                "story_id": min(story_ids) if story_ids else None,
+                "row_id": target,
+                "new_canonical": canonical_id,
+                "new_outlets": len({_outlet_key(s) for s in member_sources}),
+                "new_sources": len({s.source_id for s in member_sources}),
+                "new_first_seen": min(dates) if dates else None,
+                "new_story": min(story_ids) if story_ids else None,
             }
         )
-    # Two passes keep the (quote, normalised) key unique while variants change quotes.
+    # Two passes keep the (quote, normalised) key unique while variants change quotes. Core
+    # executemany updates, without the per-row bookkeeping of the ORM's bulk update.
     if variant_updates:
-        session.execute(update(Variant), variant_updates)
+        session.execute(_MOVE_VARIANT, variant_updates)
     if quote_updates:
-        session.execute(update(Quote), quote_updates)
+        session.execute(_QUOTE_FIGURES, quote_updates)
     emptied = sorted(touched_quotes - kept_quotes)
     for chunk in chunks(emptied):
         still_used = set(
