@@ -23,6 +23,7 @@ from provenance.linking import (
     normalise,
     plan_links,
 )
+from provenance.linking.model import Scores
 from provenance.linking.normalise import _normalise_any, _normalise_ascii
 
 KATO, SMITH, SUGA, ISHIBA = 1, 2, 3, 4
@@ -377,3 +378,10 @@ def test_stories_split_by_time_when_dates_known() -> None:
     ]
     plan = plan_links(v, s)
     assert plan.stories[1] == plan.stories[2] != plan.stories[3]
+
+
+def test_scores_read_like_a_dict_and_round_as_stored() -> None:
+    scores = Scores({"overlap": 0.123456, "order": 2})
+    assert dict(scores) == {"overlap": 0.123456, "order": 2.0}
+    assert scores.rounded(3) == {k: round(float(v), 3) for k, v in scores.items()}
+    assert Scores({}).rounded(3) == {}

@@ -41,6 +41,14 @@ class Scores(Mapping[str, float]):
     def __repr__(self) -> str:
         return f"Scores({dict(self)!r})"
 
+    def rounded(self, digits: int) -> dict[str, float]:
+        """A plain dict of the rounded values, as stored: reading through the Mapping
+        interface costs two method calls per key, and links are written by the 100,000."""
+        return {
+            key: round(value, digits)
+            for key, value in zip(self._layout[0], self._values, strict=True)
+        }
+
 
 @dataclass(frozen=True)
 class SourceInput:

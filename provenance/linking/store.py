@@ -31,7 +31,7 @@ from provenance.linking import (
 )
 from provenance.linking.candidates import KEY_VERSION
 from provenance.linking.compare import DRIFT_SCORERS, Scorer, scorer_named
-from provenance.linking.model import Conflict, DriftCandidate, PlannedLink
+from provenance.linking.model import Conflict, DriftCandidate, PlannedLink, Scores
 from provenance.storage.db import Database, bulk_load_rows, chunks, insert_rows
 from provenance.storage.maintenance import refresh_statistics
 from provenance.storage.models import (
@@ -323,7 +323,9 @@ def _link_row(a: int, b: int, relation: str, similarity: float, scores: dict, **
         "variant_b_id": b,
         "relation": relation if relation in RELATIONS else "linked",
         "similarity": float(similarity),
-        "scores": {k: round(float(v), 3) for k, v in (scores or {}).items()},
+        "scores": scores.rounded(3)
+        if isinstance(scores, Scores)
+        else {k: round(float(v), 3) for k, v in (scores or {}).items()},
         "origin": "auto",
         "status": "proposed",
         **extra,
