@@ -161,3 +161,31 @@ def test_extraction_benchmark_prints_every_figure(capsys: pytest.CaptureFixture[
         "ingest, one worker",
     ]
     assert out[3].endswith(f"({len(files)} sources stored)")
+
+
+def test_link_phases_counts_every_phase_of_a_first_link(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """bench/link_phases.py on the seeds ingested --no-link, twice side by side: every phase
+    is counted, and the same link does the same work both times (when the
+    processor's instruction counter is there; CPU seconds are never compared)."""
+    import link_phases
+
+    from provenance.ingest import ingest
+    from provenance.storage.db import initialise
+    from tests.conftest import SEEDS
+
+    database, _, _ = initialise(f"sqlite:///{tmp_path / 'nolink.db'}")
+    ingest(database, [SEEDS])
+    database.dispose()
+    runs = [link_phases.measure(tmp_path / "nolink.db") for _ in range(2)]
+    for run in runs:
+        assert run["variants"] > 0
+        for _, name in link_phases.PHASES:
+            assert run["phases"][name][2] >= 1, name
+    if link_phases.instruction_counter() is not None:
+        first, second = (run["phases"]["TOTAL"][0] for run in runs)
+        assert first > 0 and abs(first - second) / first < 0.02
+    link_phases.main([str(tmp_path / "nolink.db")])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].startswith("TOTAL") and len(lines) == 2 + 1 + len(link_phases.PHASES)
