@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import functools
 import json
 import os
 import shutil
@@ -79,9 +80,10 @@ class _PerfEventAttr(ctypes.Structure):
 _PERF_EVENT_OPEN = {"x86_64": 298, "aarch64": 241}
 
 
+@functools.cache
 def instruction_counter():  # type: ignore[no-untyped-def]
     """A function returning this process's retired user-space instructions so far, or None
-    when the kernel or platform does not offer the counter."""
+    when the kernel or platform does not offer the counter (one counter per process)."""
     number = _PERF_EVENT_OPEN.get(os.uname().machine)
     if number is None or not sys.platform.startswith("linux"):
         return None

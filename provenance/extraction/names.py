@@ -973,8 +973,7 @@ def parse_speaker(name_as_written: str) -> SpeakerName:
     tokens = text.split(" ") if text else []
     for index, token in enumerate(tokens[:-1]):
         if token.endswith(("'s", "’s")):
-            affiliation = " ".join(tokens[:index])
-            affiliation = f"{affiliation} {token[:-2]}" if affiliation else token[:-2]
+            affiliation = " ".join([*tokens[:index], token[:-2]])
             tokens = tokens[index + 1 :]
             break
     last_title = -1
