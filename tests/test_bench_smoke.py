@@ -108,8 +108,15 @@ def _check_side_by_side(result: dict) -> None:
 
 
 def test_bench_smoke_sqlite(tmp_path: Path) -> None:
-    result = _run(tmp_path)
+    result = _run(tmp_path, "--growth-base", str(ARTICLES // 10))
     _check_figures(result)
+    # The link-growth ratio divides by a link of a tenth of the corpus timed in this run.
+    base = result["growth_base"]
+    assert base["articles"] == ARTICLES // 10 and base["linked_quotes"] > 0
+    for phase in ("ingest", "link"):
+        assert base[phase]["seconds"] > 0 and base[phase]["cpu_seconds"] > 0
+    growth = [row for row in bench_run.verdicts(result, []) if row[0].startswith("link ")]
+    assert len(growth) == 1 and "both links timed in this run" in growth[0][1]
     # The results file: this section is (re)written, every other section is kept.
     target = tmp_path / "RESULTS.md"
     target.write_text("# Benchmark results\n\n## Extraction\n\nkept\n")
