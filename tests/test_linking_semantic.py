@@ -144,6 +144,13 @@ def test_unknown_scorer_is_refused_before_any_write(
     seeded: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     database = open_database(seeded)
+
+    def settings() -> dict[str, str]:
+        with database.session() as session:
+            return {row.key: row.value for row in session.scalars(select(Setting))}
+
+    before = settings()
+    assert "drift_scorer" not in before  # the seeds were linked with the default
     with pytest.raises(InputError, match="unknown drift scorer 'bogus'"):
         link_pending(database, "bogus")
     code = main(["--db", seeded, "link", "--drift-scorer", "bogus"])
@@ -152,8 +159,7 @@ def test_unknown_scorer_is_refused_before_any_write(
     assert err.strip().splitlines() == [
         "error: unknown drift scorer 'bogus' — choose one of: lexical, semantic"
     ]
-    with database.session() as session:
-        assert session.scalars(select(Setting)).all() == []
+    assert settings() == before
     database.dispose()
 
 
