@@ -258,3 +258,29 @@ def test_scoped_refresh_applies_the_bucket_limit(tmp_path: Path, spy: list[bool]
     finally:
         scoped.dispose()
         whole.dispose()
+
+
+def test_a_copy_of_stored_wordings_updates_figures_and_stories(tmp_path: Path) -> None:
+    """An article that holds only wordings already linked (a syndicated copy) adds no new
+    wording, but its quotes gain a source: the link run must still count it, give the copy
+    its story, and agree with a rebuild."""
+    from tests.conftest import SEEDS
+
+    database, _, _ = initialise(f"sqlite:///{tmp_path / 'copy.db'}")
+    try:
+        ingest(database, [SEEDS], manifest=SEEDS / "manifest.csv")
+        store.link_pending(database)
+        original = sorted(SEEDS.glob("*.txt"))[1]
+        copy = tmp_path / "copy.txt"
+        copy.write_text(original.read_text(encoding="utf-8") + "\nReprinted.\n", encoding="utf-8")
+        ingest(database, [copy])
+        report = store.link_pending(database)
+        assert report.variants_linked == 0
+        with database.session() as session:
+            assert store._stale_quotes(session) == set()
+            assert session.scalar(select(Source.story_id).where(Source.path.like("%copy.txt")))
+        after = _state(database)
+        store.rebuild(database)
+        assert _state(database) == after
+    finally:
+        database.dispose()

@@ -1104,6 +1104,20 @@ def _rebuild(database: Database, mode: str, drift_scorer: str | None = None) -> 
         )
 
 
+def _link_known_wordings(session: Session) -> LinkReport:
+    """A run with no new wording. Sources ingested since the last link may still hold
+    stored wordings (a syndicated copy): their quotes' figures, stories and drift change,
+    and the review items around them."""
+    unlinked = session.scalar(select(Source.id).where(Source.story_id.is_(None)).limit(1))
+    if unlinked is None:
+        return LinkReport("incremental", drift_scorer=_drift_scorer_name(session))
+    scorer = _drift_scorer(session, None)
+    touched = Touched()
+    _, drift = _refresh_stories_and_drift(session, load_constraints(session), scorer, touched)
+    _refresh_review_queue(session, touched)
+    return LinkReport("incremental", drift_candidates=drift, drift_scorer=scorer.name)
+
+
 def _link_pending(database: Database) -> LinkReport:
     with database.session(immediate=True) as session:
         pending = list(
@@ -1116,7 +1130,7 @@ def _link_pending(database: Database) -> LinkReport:
             )
         )
         if not pending:
-            return LinkReport("incremental", drift_scorer=_drift_scorer_name(session))
+            return _link_known_wordings(session)
         scorer = _drift_scorer(session, None)  # a missing extra fails before any work
         new = load_variants(session, pending)
         constraints = load_constraints(session)
