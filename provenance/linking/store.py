@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,6 +33,7 @@ from provenance.linking import (
 from provenance.linking.candidates import KEY_VERSION
 from provenance.linking.compare import DRIFT_SCORERS, Scorer, scorer_named
 from provenance.linking.model import Conflict, DriftCandidate, PlannedLink, Scores
+from provenance.linking.stories import source_day
 from provenance.storage.db import Database, bulk_load_rows, chunks, insert_rows
 from provenance.storage.maintenance import refresh_statistics
 from provenance.storage.models import (
@@ -195,36 +196,29 @@ def _naive(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=None) if value is not None and value.tzinfo else value
 
 
-_MOVE_VARIANT = (
-    update(Variant.__table__)
-    .where(Variant.__table__.c.id == bindparam("row_id"))
-    .values(
-        quote_id=bindparam("to_quote"),
-        relation=bindparam("new_relation"),
-        similarity=bindparam("new_similarity"),
+def _update_by_id(table: Any, **columns: str) -> Any:
+    """A Core UPDATE of `table` by primary key (bound as ``row_id``), each column bound to
+    the named parameter: executemany updates, without the ORM bulk update's per-row work."""
+    return (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(**{column: bindparam(name) for column, name in columns.items()})
     )
+
+
+_MOVE_VARIANT = _update_by_id(
+    Variant.__table__, quote_id="to_quote", relation="new_relation", similarity="new_similarity"
 )
-_QUOTE_FIGURES = (
-    update(Quote.__table__)
-    .where(Quote.__table__.c.id == bindparam("row_id"))
-    .values(
-        canonical_variant_id=bindparam("new_canonical"),
-        outlet_count=bindparam("new_outlets"),
-        source_count=bindparam("new_sources"),
-        first_seen_at=bindparam("new_first_seen"),
-        story_id=bindparam("new_story"),
-    )
+_QUOTE_FIGURES = _update_by_id(
+    Quote.__table__,
+    canonical_variant_id="new_canonical",
+    outlet_count="new_outlets",
+    source_count="new_sources",
+    first_seen_at="new_first_seen",
+    story_id="new_story",
 )
-_SOURCE_STORY = (
-    update(Source.__table__)
-    .where(Source.__table__.c.id == bindparam("row_id"))
-    .values(story_id=bindparam("new_story"))
-)
-_QUOTE_STORY = (
-    update(Quote.__table__)
-    .where(Quote.__table__.c.id == bindparam("row_id"))
-    .values(story_id=bindparam("new_story"))
-)
+_SOURCE_STORY = _update_by_id(Source.__table__, story_id="new_story")
+_QUOTE_STORY = _update_by_id(Quote.__table__, story_id="new_story")
 
 
 def apply_clusters(
@@ -742,6 +736,18 @@ class _ScopeReader:
         self.variants: dict[int, VariantInput] = {}
         self.sources: dict[int, SourceInput] = {}
         self.stored_story: dict[int, int | None] = {}
+        self.by_speaker: dict[int, list[EvidenceRow]] = {}
+
+    def speaker_rows(self, speakers: Iterable[int]) -> list[EvidenceRow]:
+        """Every evidence row of these speakers, with their sources loaded."""
+        missing = set(speakers) - set(self.by_speaker)
+        if missing:
+            for speaker in missing:
+                self.by_speaker[speaker] = []
+            for row in _evidence_rows(self.session, Variant.speaker_id, missing):
+                self.by_speaker[row[0]].append(row)
+            self.load_sources(row[3] for s in missing for row in self.by_speaker[s])
+        return [row for s in set(speakers) for row in self.by_speaker[s]]
 
     def quotes(self, quote_ids: Iterable[int]) -> None:
         """Load every evidence wording of these quotes, and their sources."""
@@ -812,8 +818,8 @@ def _scoped_refresh(
     changed = _evidence_rows(session, Variant.quote_id, changed_quotes)
     seeds = {row[3] for row in changed}
     read.load_sources(seeds)
-    buckets = {(speaker, _day(read.sources.get(source))) for speaker, _, _, source in changed}
-    seeds.update(_bucket_sources(read, buckets))
+    buckets = {(speaker, source_day(read.sources.get(source))) for speaker, _, _, source in changed}
+    seeds.update(row[3] for row in _bucket_rows(read, buckets))
     read.stories(seeds)
     scope = set(seeds) | read.story_members(
         {story for s in seeds if (story := read.stored_story.get(s)) is not None}
@@ -829,9 +835,11 @@ def _scoped_refresh(
     at_scope = _evidence_rows(session, Occurrence.source_id, scope)
     read.load_sources(scope)
     scope_buckets = {
-        (speaker, _day(read.sources.get(source))) for speaker, _, _, source in at_scope
+        (speaker, source_day(read.sources.get(source))) for speaker, _, _, source in at_scope
     }
-    read.quotes({row[1] for row in at_scope} | _bucket_quotes(read, scope_buckets))
+    read.quotes(
+        {row[1] for row in at_scope} | {row[1] for row in _bucket_rows(read, scope_buckets)}
+    )
     state = _quote_state(session, read.members)
     _refresh_stale_figures(session, read.members, read.variants, read.sources, state, touched)
     clusters = _cluster_plans(read.members, read.variants, state)
@@ -848,24 +856,10 @@ def _scoped_refresh(
         return stored if stored is not None else source_id
 
     # Drift: as `_touched_stories`, with the clusters of the wanted stories read as needed.
-    wanted: set[int] = set()
-    for source_id, story in stories.items():
-        old = read.stored_story.get(source_id)
-        if old != story:
-            wanted.add(story)
-            if old is not None:
-                wanted.add(old)
     read.stories(
         {s for v in touched.variants if v in read.variants for s in read.variants[v].source_ids}
     )
-    for variant_id in touched.variants:
-        variant = read.variants.get(variant_id)
-        if variant is None:
-            continue
-        for source_id in variant.source_ids:
-            wanted.add(story_of(source_id))
-            if read.stored_story.get(source_id) is not None:
-                wanted.add(read.stored_story[source_id])
+    wanted = _redrift_seed(stories, read.stored_story, touched, read.variants, story_of)
     while True:
         in_wanted = {s for s, story in stories.items() if story in wanted}
         in_wanted |= read.story_members(w for w in wanted if w not in scope)
@@ -912,24 +906,10 @@ def _scoped_refresh(
     return len(set(stories.values())), drift_count
 
 
-def _day(source: SourceInput | None) -> object:
-    """A source's day, as `plan_stories` buckets sources."""
-    return source.published_at.date() if source is not None and source.published_at else None
-
-
 def _bucket_rows(read: _ScopeReader, buckets: set[tuple[int, object]]) -> list[EvidenceRow]:
     """Evidence rows of the buckets' speakers that fall in one of the buckets."""
-    rows = _evidence_rows(read.session, Variant.speaker_id, {speaker for speaker, _ in buckets})
-    read.load_sources(row[3] for row in rows)
-    return [row for row in rows if (row[0], _day(read.sources.get(row[3]))) in buckets]
-
-
-def _bucket_sources(read: _ScopeReader, buckets: set[tuple[int, object]]) -> set[int]:
-    return {row[3] for row in _bucket_rows(read, buckets)}
-
-
-def _bucket_quotes(read: _ScopeReader, buckets: set[tuple[int, object]]) -> set[int]:
-    return {row[1] for row in _bucket_rows(read, buckets)}
+    rows = read.speaker_rows({speaker for speaker, _ in buckets})
+    return [row for row in rows if (row[0], source_day(read.sources.get(row[3]))) in buckets]
 
 
 def _refresh_stale_figures(
@@ -969,15 +949,15 @@ def _refresh_stale_figures(
         session.execute(update(Quote), chunk)
 
 
-def _touched_stories(
-    clusters: list[ClusterPlan],
-    variants: Mapping[int, VariantInput],
+def _redrift_seed(
     stories: Mapping[int, int],
-    touched: Touched,
     before: Mapping[int, int | None],
-) -> tuple[set[int], list[int]]:
-    """Stories whose drift may have changed, and the wordings of every cluster in them
-    (``before``: each source's stored story)."""
+    touched: Touched,
+    variants: Mapping[int, VariantInput],
+    story_of: Callable[[int], int],
+) -> set[int]:
+    """Stories whose drift may have changed before widening: every story a source left or
+    joined, and the stories (new and stored) of every touched wording's sources."""
     wanted: set[int] = set()
     for source_id, story in stories.items():
         old = before.get(source_id)
@@ -990,9 +970,22 @@ def _touched_stories(
         if variant is None:
             continue
         for source_id in variant.source_ids:
-            wanted.add(stories.get(source_id, source_id))
+            wanted.add(story_of(source_id))
             if before.get(source_id) is not None:
-                wanted.add(before[source_id])
+                wanted.add(before[source_id])  # type: ignore[arg-type]
+    return wanted
+
+
+def _touched_stories(
+    clusters: list[ClusterPlan],
+    variants: Mapping[int, VariantInput],
+    stories: Mapping[int, int],
+    touched: Touched,
+    before: Mapping[int, int | None],
+) -> tuple[set[int], list[int]]:
+    """Stories whose drift may have changed, and the wordings of every cluster in them
+    (``before``: each source's stored story)."""
+    wanted = _redrift_seed(stories, before, touched, variants, lambda s: stories.get(s, s))
     cluster_stories = [
         (c, {stories.get(s, s) for v in c.variant_ids for s in variants[v].source_ids})
         for c in clusters

@@ -54,6 +54,11 @@ class _UF:
             self.p[rb] = ra
 
 
+def source_day(source: SourceInput | None) -> object:
+    """The day a (speaker, day) bucket files a source under; None when undated or unknown."""
+    return source.published_at.date() if source is not None and source.published_at else None
+
+
 @without_gc
 def plan_stories(
     clusters: Iterable[ClusterPlan],
@@ -66,10 +71,6 @@ def plan_stories(
         uf.find(sid)
     speaker_day: dict[tuple[int, object], set[int]] = defaultdict(set)
 
-    def day(sid: int) -> object:
-        s = sources.get(sid)
-        return s.published_at.date() if s is not None and s.published_at else None
-
     for c in clusters:
         sids: set[int] = set()
         substantive = False
@@ -80,7 +81,7 @@ def plan_stories(
                 substantive = True
         for sid in sids:
             uf.find(sid)
-            speaker_day[(c.speaker_id, day(sid))].add(sid)
+            speaker_day[(c.speaker_id, source_day(sources.get(sid)))].add(sid)
         if not substantive or len(sids) < 2:
             continue
         dated = sorted(
