@@ -12,13 +12,21 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+# The extractor compiled with mypyc (about 40 s), again whenever its sources change; where
+# that fails (no C compiler) provenance keeps running it as pure Python, only slower.
+$(VENV)/.compiled: $(VENV)/.installed $(wildcard provenance/extraction/*.py)
+	@echo "install: compiling the extractor with mypyc (about 40 s)"
+	HATCH_BUILD_HOOK_ENABLE_MYPYC=true $(BIN)/python -m pip install --quiet --no-deps -e . \
+	  || echo "install: compiling failed; the extractor runs as pure Python (slower)" >&2
+	touch $@
 
-demo: $(VENV)/.installed
+install: $(VENV)/.compiled
+
+demo: $(VENV)/.compiled
 	$(BIN)/provenance ingest seeds --manifest seeds/manifest.csv --format table
 	$(BIN)/provenance quotes --format table
 
-test: $(VENV)/.installed
+test: $(VENV)/.compiled
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed

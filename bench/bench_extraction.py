@@ -3,7 +3,8 @@
     python bench/bench_extraction.py           # 300 ~5 KB articles from local templates
     python bench/bench_extraction.py DIR       # every .txt/.md file under DIR (e.g. real news)
 
-Three figures, measured in one run:
+Three figures, for the compiled extractor (`make install`) and the same code interpreted, side
+by side in one run (only the interpreted one where there is no build):
 - extraction, first pass: every article new to the process, as in a real ingest (the name
   caches only know the warm-up text);
 - extraction, best of three passes over the same articles (caches hold their names: an
@@ -19,14 +20,16 @@ article), so they are the harder figure; a folder of real articles shows the eve
 from __future__ import annotations
 
 import multiprocessing
+import os
 import random
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from provenance.extraction import extract_quotes
+from provenance.extraction import BUILD, extract_quotes
 
 PEOPLE = [
     "Maren Dahl",
@@ -94,22 +97,64 @@ def main(argv: list[str]) -> None:
         rng = random.Random(7)
         articles = [make_article(rng) for _ in range(300)]
     avg_kb = sum(len(a) for a in articles) / len(articles) / 1000
-    # Each measure in a fresh process, so that no measure runs with caches another filled.
-    spawn = multiprocessing.get_context("spawn")
-    with spawn.Pool(1) as pool:
-        quotes, first, best = pool.apply(_extraction, (articles,))
-    with spawn.Pool(1) as pool:
-        ingest_wall, ingest_cpu, stored = pool.apply(_ingest, (articles,))
+    builds = ["compiled", "interpreted"] if BUILD == "compiled" else ["interpreted"]
+    figures = {build: _measure(articles, build) for build in builds}
+    quotes = figures[builds[0]]["quotes"]
     n = len(articles)
     print(
-        f"{n} articles (~{avg_kb:.1f} KB), {quotes} quotes ({quotes / n:.1f} per article)\n"
-        f"extraction, first pass:   {n / first[0]:.0f} articles/s wall, "
-        f"{n / first[1]:.0f} articles/s of CPU time (one core)\n"
-        f"extraction, best of 3:    {n / best[0]:.0f} articles/s wall, "
-        f"{n / best[1]:.0f} articles/s of CPU time (same texts again)\n"
-        f"ingest, one worker:       {stored / ingest_wall:.0f} articles/s wall, "
-        f"{stored / ingest_cpu:.0f} articles/s of CPU time ({stored} sources stored)"
+        f"{n} articles (~{avg_kb:.1f} KB), {quotes} quotes ({quotes / n:.1f} per article); "
+        f"extractor: {' and '.join(builds)}"
+        + ("" if len(builds) == 2 else f" ({BUILD_NOTE[BUILD]})")
     )
+    measures = [
+        ("extraction, first pass", "first", n, "articles, one core"),
+        ("extraction, best of 3", "best", n, "articles, same texts again"),
+        ("ingest, one worker", "ingest", figures[builds[0]]["stored"], "sources stored"),
+    ]
+    for label, key, count, note in measures:
+        parts = []
+        for build in builds:
+            wall, cpu = figures[build][key]
+            parts.append(
+                f"{build} {count / wall:.0f} articles/s wall, {count / cpu:.0f} of CPU time"
+            )
+        if len(builds) == 2:
+            ratio = figures["interpreted"][key][1] / figures["compiled"][key][1]
+            parts.append(f"compiled {ratio:.2f}x the CPU speed")
+        print(f"{label + ':':<24}{'; '.join(parts)} ({count} {note})")
+
+
+BUILD_NOTE = {
+    "interpreted": "no compiled build: run `make install`",
+    "stale": "the compiled build is older than its source: run `make install`",
+}
+
+
+def _measure(articles: list[str], build: str) -> dict[str, Any]:
+    """Every figure for one build, each measure in a fresh process, so that no measure runs
+    with caches another filled (the build is chosen when the process imports provenance)."""
+    spawn = multiprocessing.get_context("spawn")
+    saved = os.environ.get("PROVENANCE_PURE_PYTHON")
+    os.environ["PROVENANCE_PURE_PYTHON"] = "1" if build == "interpreted" else ""
+    try:
+        with spawn.Pool(1) as pool:
+            ran, quotes, first, best = pool.apply(_extraction, (articles,))
+        with spawn.Pool(1) as pool:
+            ingest_wall, ingest_cpu, stored = pool.apply(_ingest, (articles,))
+    finally:
+        if saved is None:
+            del os.environ["PROVENANCE_PURE_PYTHON"]
+        else:
+            os.environ["PROVENANCE_PURE_PYTHON"] = saved
+    if ran != build:
+        raise SystemExit(f"asked for the {build} extractor, but the {ran} one ran")
+    return {
+        "quotes": quotes,
+        "first": first,
+        "best": best,
+        "ingest": (ingest_wall, ingest_cpu),
+        "stored": stored,
+    }
 
 
 Timing = tuple[float, float]  # wall, CPU seconds
@@ -120,8 +165,9 @@ def _warm_up() -> None:
     extract_quotes("“Warm up,” said Maren Dahl. “Again,” she said.")
 
 
-def _extraction(articles: list[str]) -> tuple[int, Timing, Timing]:
-    """Quotes found, the first pass's time and the best of three further passes."""
+def _extraction(articles: list[str]) -> tuple[str, int, Timing, Timing]:
+    """The build that ran, quotes found, the first pass's time and the best of three further
+    passes."""
     _warm_up()
     wall, cpu = time.perf_counter(), time.process_time()
     quotes = sum(len(extract_quotes(article)) for article in articles)
@@ -132,7 +178,7 @@ def _extraction(articles: list[str]) -> tuple[int, Timing, Timing]:
         for article in articles:
             extract_quotes(article)
         best = (min(best[0], time.perf_counter() - wall), min(best[1], time.process_time() - cpu))
-    return quotes, first, best
+    return BUILD, quotes, first, best
 
 
 def _ingest(articles: list[str]) -> tuple[float, float, int]:

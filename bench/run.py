@@ -574,6 +574,13 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:12]
 
 
+def extractor_build() -> str:
+    """Which extractor the CLI runs: compiled by `make install`, or interpreted."""
+    from provenance.extraction import BUILD
+
+    return BUILD
+
+
 def loadavg() -> list[float]:
     try:
         return [round(x, 2) for x in os.getloadavg()]
@@ -601,6 +608,7 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
             "platform": platform.platform(),
         },
         "code": code_fingerprint(),
+        "extractor": extractor_build(),
         "load_before": loadavg(),
         "command": "python bench/run.py " + " ".join(args.argv),
     }
@@ -1041,6 +1049,7 @@ def figures(result: dict[str, Any]) -> list[tuple[str, str]]:
             )
         )
     rows.append(("peak RSS (largest process)", _mib(result["peak_rss_bytes"])))
+    rows.append(("extractor", result.get("extractor", "interpreted (runs before mypyc)")))
     rows.append(
         (
             "load average (before / during / after)",

@@ -151,10 +151,11 @@ def test_fast_head_revision_matches_alembic() -> None:
 
 def test_extraction_benchmark_prints_every_figure(capsys: pytest.CaptureFixture[str]) -> None:
     """bench/bench_extraction.py on the seeds: first pass, best of three and one-worker
-    ingest, each measured in its own process; the counts are checked, never a time."""
+    ingest, each measured in its own process, for each build there is; the counts are
+    checked, never a time."""
     import bench_extraction
 
-    from provenance.extraction import extract_quotes
+    from provenance.extraction import BUILD, extract_quotes
     from tests.conftest import SEEDS
 
     files = sorted(p for p in SEEDS.rglob("*") if p.suffix in (".txt", ".md"))
@@ -162,6 +163,10 @@ def test_extraction_benchmark_prints_every_figure(capsys: pytest.CaptureFixture[
     bench_extraction.main([str(SEEDS)])
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(f"{len(files)} articles") and f"{quotes} quotes" in out[0]
+    # with a compiled build, both builds side by side and their ratio on every line
+    both = BUILD == "compiled"
+    assert out[0].endswith("compiled and interpreted") == both
+    assert all(("compiled " in line and "x the CPU speed" in line) == both for line in out[1:])
     assert [line.split(":")[0].strip() for line in out[1:]] == [
         "extraction, first pass",
         "extraction, best of 3",

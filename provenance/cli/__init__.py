@@ -5,6 +5,7 @@ and renders the result. Heavy imports happen inside commands so `--help` stays f
 from __future__ import annotations
 
 import sys
+import warnings
 from typing import Annotated
 
 import typer
@@ -403,6 +404,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI, mapping every domain error to one line on stderr and an exit code."""
     from provenance.errors import ProvenanceError
 
+    # a library warning is a message like any other: one line on stderr, no source line
+    warnings.showwarning = lambda text, *_: message(f"warning: {text}")
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="provenance", standalone_mode=False)

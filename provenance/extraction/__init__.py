@@ -3,14 +3,64 @@
 The extractor itself lives in `extract.py` and is imported on first use: its patterns take
 about a third of a second to compile, and lookups, which only need `names`, should not pay
 for them at every CLI call.
+
+`make install` compiles the modules below with mypyc (pyproject.toml). The compiled files sit
+beside their sources, where Python prefers them, so an edited `.py` would silently lose to
+its older build: this package runs the sources instead when any is newer than its build, or
+when PROVENANCE_PURE_PYTHON=1 (profilers see only interpreted code).
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from importlib.abc import MetaPathFinder
+from importlib.machinery import EXTENSION_SUFFIXES, ModuleSpec
+from importlib.util import spec_from_file_location
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
-from provenance.extraction.names import (
+COMPILED_MODULES = ("attribution", "extract", "lexicon", "names", "quotes", "repeats")
+_HERE = Path(__file__).parent
+
+
+def build_state() -> Literal["compiled", "stale", "interpreted"]:
+    """Whether every module has a build at least as new as its source."""
+    stale = False
+    for module in COMPILED_MODULES:
+        builds = [_HERE / f"{module}{suffix}" for suffix in EXTENSION_SUFFIXES]
+        built = [path.stat().st_mtime for path in builds if path.exists()]
+        if not built:
+            return "interpreted"
+        stale = stale or (_HERE / f"{module}.py").stat().st_mtime > max(built)
+    return "stale" if stale else "compiled"
+
+
+class _Sources(MetaPathFinder):
+    """Imports the compiled modules from their `.py` files, ahead of the builds beside them."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> ModuleSpec | None:
+        package, _, module = fullname.rpartition(".")
+        if package != __name__ or module not in COMPILED_MODULES:
+            return None
+        return spec_from_file_location(fullname, _HERE / f"{module}.py")
+
+
+BUILD: Literal["compiled", "stale", "interpreted"] = build_state()
+if BUILD != "interpreted" and (BUILD == "stale" or os.environ.get("PROVENANCE_PURE_PYTHON")):
+    sys.meta_path.insert(0, _Sources())
+    if BUILD == "stale":
+        warnings.warn(
+            "the compiled extractor is older than its source, so the slower source runs: "
+            "run `make install` to rebuild it",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    BUILD = "interpreted"
+
+from provenance.extraction.names import (  # noqa: E402 (after the choice of build)
     SpeakerName,
     name_key,
     normalise_name,
@@ -24,6 +74,7 @@ if TYPE_CHECKING:
     from provenance.extraction.extract import _extract as _extract
 
 __all__ = [
+    "BUILD",
     "ExtractedQuote",
     "QuoteKind",
     "SpeakerName",

@@ -759,7 +759,7 @@ class Resolver:
         prev_para_start = doc.para_starts[para_index - 1] if para_index else para_start
         masked = doc.masked
         counts = doc.mention_counts
-        result = []
+        result: list[tuple[int, tuple[float, ...]]] = []
         subjects_seen = 0
         recent_leftmost = {leftmost.get(0), leftmost.get(1), leftmost.get(2)}
         after_cue = self._after_cue
@@ -1180,7 +1180,8 @@ def _cue_at(doc: Document, end: int) -> bool:
     index = bisect.bisect_left(cue_starts, end)
     if index == len(cue_starts) or cue_starts[index] >= limit:
         return False  # no cue in reach: no need to match the prefix
-    slot = _SLOT_PREFIX_RE.match(doc.masked, end, limit).end()
+    prefix = _SLOT_PREFIX_RE.match(doc.masked, end, limit)  # every part optional: always matches
+    slot = prefix.end() if prefix else end
     index = bisect.bisect_left(cue_starts, slot, index)
     return index < len(cue_starts) and cue_starts[index] == slot and doc.cue_ends[index] <= limit
 
@@ -1286,9 +1287,11 @@ class Attributor:
         if match.group("cue1"):
             cue = match.group("cue1")
             after_start = close_end + match.start("after")
-            mention = self.first_mention_after(after_start, close_end + match.end("after") + 60)
-            if mention is not None:
-                return self._from_mention(mention, cue, 0.95)
+            after_mention = self.first_mention_after(
+                after_start, close_end + match.end("after") + 60
+            )
+            if after_mention is not None:
+                return self._from_mention(after_mention, cue, 0.95)
             generic = self._generic(after_start, close_end + match.end("after"), cue, 0.9)
             return generic
         cue = match.group("cue2")

@@ -337,7 +337,7 @@ def _extract(text: str) -> list[ExtractedQuote]:
                 attribution = attributor.right(_close_end(first), sent_end)
             if attribution is None:
                 attribution = attributor.sentence_according(sent_start, sent_end)
-            quote_only = False  # only looked up for a quote still without attribution
+            quote_only: bool | None = False  # only looked up for a quote still without attribution
             if attribution is None:
                 quote_only = quote_only_paras.get(para_index)
                 if quote_only is None:
