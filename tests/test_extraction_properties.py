@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from provenance.extraction import _extract
+from provenance.extraction.names import TITLE_HEADS
 
 MARKS = "\"'“”‘’„«»‹›"
 pieces = st.one_of(
@@ -58,3 +59,43 @@ def test_long_paragraphs_stay_linear():
 def test_many_unbalanced_marks():
     text = ("“" * 5000) + ("word " * 5000) + ("’" * 5000) + ('"' * 5001)
     assert _timed(text) < 5.0
+
+
+# Appositive roles ("Smith, chief strategist at CLSA,") are looked for only in text holding a
+# title word; these hold that shortcut to the regexes it stands in front of.
+role_pieces = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["chief", "strategist", "Minister", "minister", "spokeswoman", "the", "a"]),
+    st.sampled_from(["CLSA", "Treasury", "U.S.", "Fed", "Smith", "analyst", "said", "who"]),
+    st.sampled_from([" ", ", ", "; ", ". ", ": ", " at ", " of ", "’s ", "'s ", "(", ")", "“"]),
+    st.sampled_from(["~", "\n", "\u00a0", "-", ".", ","]),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(role_pieces, max_size=14).map(lambda parts: "," + "".join(parts)))
+def test_the_title_word_shortcut_never_hides_an_appositive(tail):
+    from provenance.extraction.attribution import _appositive_role, _role_after
+
+    found = _role_after(tail)
+    assert _appositive_role(tail) == found
+    if found is not None:
+        assert any(word.casefold() in TITLE_HEADS for word in found[0].split())
+
+
+# text, often an organisation's possessive, more text, then the comma before a name
+heads = st.tuples(
+    st.lists(role_pieces, max_size=6),
+    st.sampled_from(["", "CLSA’s ", "Treasury Department's ", "the Fed’s "]),
+    st.lists(role_pieces, max_size=6),
+).map(lambda parts: "".join(parts[0]) + parts[1] + "".join(parts[2]) + ", ")
+
+
+@settings(max_examples=600, deadline=None)
+@given(heads)
+def test_the_title_word_shortcut_never_hides_a_role_before_a_name(head):
+    from provenance.extraction.attribution import _PRE_APPOSITIVE_ROLE, _may_hold_pre_role
+
+    found = _PRE_APPOSITIVE_ROLE.search(head)
+    if found and any(word in TITLE_HEADS for word in found.group("role").split()):
+        assert _may_hold_pre_role(head)

@@ -79,9 +79,12 @@ _ABBREVIATIONS = frozenset(
 )
 # Sentence-final punctuation plus the spaces after it (so match.end() is the next start), or
 # at the end of a paragraph (a line); never across a line break. A sentence does not start
-# with a lowercase letter: "Rep. Earl Blumenauer (D-Ore.) said" is one sentence.
+# with a lowercase letter: "Rep. Earl Blumenauer (D-Ore.) said" is one sentence. The first
+# mark is spelled out ([.!?…] before [.!?…]*, not [.!?…]+): a pattern that opens with a
+# character class lets sre skip to the next mark, where one opening with a repeat is tried
+# at every position of the text.
 _SENTENCE_END = re.compile(
-    r"[.!?…]+['’\"”»)\]]*(?:[^\S\n]+(?=['‘\"“«(\[]?(?![a-z])[\w~$])|(?=\n)|$)"
+    r"[.!?…][.!?…]*['’\"”»)\]]*(?:[^\S\n]+(?=['‘\"“«(\[]?(?![a-z])[\w~$])|(?=\n)|$)"
 )
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 _SUBJECT_GAP = re.compile(
@@ -421,9 +424,20 @@ def _is_descriptor(word: str) -> bool:
 _APPOSITIVE_STOP = re.compile(r"[,;:]")
 
 
+# What never belongs to an appositive's role: every word of a role is one of the pieces a
+# tail splits into here, so a tail with no title word among them has no role to find.
+_ROLE_BREAKS = re.compile(r"[\s,;:.~“”\"()]+")
+
+
 @lru_cache(maxsize=8192)
 def _appositive_role(tail: str) -> tuple[str, str | None] | None:
     """(role, organisation) of ", chief strategist at CLSA," when the role has a title word."""
+    if TITLE_HEADS.isdisjoint(piece.casefold() for piece in _ROLE_BREAKS.split(tail)):
+        return None  # most tails: _APPOSITIVE's lazy role would be tried at every length
+    return _role_after(tail)
+
+
+def _role_after(tail: str) -> tuple[str, str | None] | None:
     match = _APPOSITIVE.match(tail)
     if not match:
         return None
@@ -441,6 +455,13 @@ def _appositive_role(tail: str) -> tuple[str, str | None] | None:
         return None
     org = match.group("org")
     return role, org.strip() if org else None
+
+
+def _may_hold_pre_role(head: str) -> bool:
+    """Whether _PRE_APPOSITIVE_ROLE can find a role with a title word in head: the role's
+    words are whole words of head (the last one before its comma), so one of those must be
+    a title word. Most heads have none, and the search is skipped."""
+    return not TITLE_HEADS.isdisjoint(word.rstrip(",") for word in head.split())
 
 
 class Resolver:
@@ -622,6 +643,8 @@ class Resolver:
         if before < 0 or masked[before] != ",":
             return
         head = masked[max(0, mention.start - 80) : mention.start]
+        if not _may_hold_pre_role(head):
+            return
         pre = _PRE_APPOSITIVE_ROLE.search(head)
         if pre and any(w in TITLE_HEADS for w in pre.group("role").split()):
             if not entity.title:
