@@ -20,6 +20,10 @@ $(VENV)/.compiled: $(VENV)/.installed $(wildcard provenance/extraction/*.py)
 	  || echo "install: compiling failed; the extractor runs as pure Python (slower)" >&2
 	touch $@
 
+# hatch-mypyc moves pyproject.toml aside while it compiles: a build killed then leaves it there
+pyproject.toml:
+	@test -f pyproject.toml.bak && mv pyproject.toml.bak pyproject.toml
+
 install: $(VENV)/.compiled
 
 demo: $(VENV)/.compiled

@@ -16,6 +16,8 @@ import pytest
 import provenance.extraction as extraction
 from tests.conftest import REPO, SEEDS
 
+COMPILED = extraction.COMPILED_MODULES
+
 # Every text the suite keeps, plus quote-dense synthetic articles from the speed benchmark.
 _DIGEST = """
 import hashlib, json, random, sys
@@ -74,18 +76,19 @@ def test_compiled_and_interpreted_extractors_find_the_same_quotes() -> None:
     assert compiled == {**interpreted, "build": "compiled"}
 
 
-def test_a_source_newer_than_its_build_runs_the_source(tmp_path: Path) -> None:
-    """An edited .py beside an older build: the source runs, with a warning that says how to
-    rebuild; the (here fake) builds are never loaded."""
+@pytest.mark.parametrize("case", ["older", "incomplete"])
+def test_a_stale_build_runs_the_source(tmp_path: Path, case: str) -> None:
+    """An edited .py beside an older build, or a build missing one module: the sources run,
+    with a warning that says how to rebuild; the (here fake) builds are never loaded."""
     package = tmp_path / "provenance"
     shutil.copytree(
         REPO / "provenance", package, ignore=shutil.ignore_patterns("*.so", "__pycache__")
     )
-    past = 1_000_000_000  # 2001: older than any source
-    for module in extraction.COMPILED_MODULES:
+    when = 1_000_000_000 if case == "older" else 4_000_000_000  # 2001 or 2096
+    for module in COMPILED[1:] if case == "incomplete" else COMPILED:
         build = package / "extraction" / f"{module}{EXTENSION_SUFFIXES[0]}"
         build.write_bytes(b"not a shared library")
-        os.utime(build, (past, past))
+        os.utime(build, (when, when))
     script = (
         "import provenance.extraction as e, provenance.extraction.extract as x; "
         "print(e.BUILD, x.__file__, len(x.extract_quotes('“A card,” Kato said.')))"
@@ -97,4 +100,4 @@ def test_a_source_newer_than_its_build_runs_the_source(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     build, path, quotes = done.stdout.split()
     assert (build, Path(path), quotes) == ("interpreted", package / "extraction/extract.py", "1")
-    assert "older than its source" in done.stderr and "make install" in done.stderr
+    assert "older than its source or incomplete" in done.stderr and "make install" in done.stderr

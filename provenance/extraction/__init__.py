@@ -27,15 +27,19 @@ _HERE = Path(__file__).parent
 
 
 def build_state() -> Literal["compiled", "stale", "interpreted"]:
-    """Whether every module has a build at least as new as its source."""
+    """Whether every module has a build at least as new as its source ("stale" when some
+    has none: compiled modules call each other's compiled code, so it is all or nothing)."""
+    built = 0
     stale = False
     for module in COMPILED_MODULES:
         builds = [_HERE / f"{module}{suffix}" for suffix in EXTENSION_SUFFIXES]
-        built = [path.stat().st_mtime for path in builds if path.exists()]
-        if not built:
-            return "interpreted"
-        stale = stale or (_HERE / f"{module}.py").stat().st_mtime > max(built)
-    return "stale" if stale else "compiled"
+        times = [path.stat().st_mtime for path in builds if path.exists()]
+        if times:
+            built += 1
+            stale = stale or (_HERE / f"{module}.py").stat().st_mtime > max(times)
+    if not built:
+        return "interpreted"
+    return "stale" if stale or built < len(COMPILED_MODULES) else "compiled"
 
 
 class _Sources(MetaPathFinder):
@@ -53,8 +57,8 @@ if BUILD != "interpreted" and (BUILD == "stale" or os.environ.get("PROVENANCE_PU
     sys.meta_path.insert(0, _Sources())
     if BUILD == "stale":
         warnings.warn(
-            "the compiled extractor is older than its source, so the slower source runs: "
-            "run `make install` to rebuild it",
+            "the compiled extractor is older than its source or incomplete, so the slower "
+            "source runs: run `make install` to rebuild it",
             RuntimeWarning,
             stacklevel=2,
         )
