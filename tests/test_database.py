@@ -66,6 +66,8 @@ def test_sqlite_pragmas(tmp_path: Path) -> None:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+        # bulk writes wait on fewer checkpoints than SQLite's default of 1,000 pages
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 10_000
     database.dispose()
 
 
