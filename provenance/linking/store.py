@@ -813,13 +813,20 @@ def _scoped_refresh(
     if stored_mark is None or stored_mark.value != mark:
         return None
     read = _ScopeReader(session)
+    # The scope holds every seed: a seed set already too large ends the attempt before the
+    # reads that only the scope needs (a batch of a thousand articles into a large corpus).
+    limit = SCOPED_STORIES_SHARE * (session.scalar(select(func.count()).select_from(Source)) or 0)
     changed_quotes = set(touched.quotes) | (_stale_quotes(session) - touched.quotes)
     changed_quotes.update(row[1] for row in _evidence_rows(session, Variant.id, touched.variants))
     changed = _evidence_rows(session, Variant.quote_id, changed_quotes)
     seeds = {row[3] for row in changed}
+    if len(seeds) > limit:
+        return None
     read.load_sources(seeds)
     buckets = {(speaker, source_day(read.sources.get(source))) for speaker, _, _, source in changed}
     seeds.update(row[3] for row in _bucket_rows(read, buckets))
+    if len(seeds) > limit:
+        return None
     read.stories(seeds)
     scope = set(seeds) | read.story_members(
         {story for s in seeds if (story := read.stored_story.get(s)) is not None}
@@ -827,8 +834,7 @@ def _scoped_refresh(
     unlinked = set(session.scalars(select(Source.id).where(Source.story_id.is_(None))))
     read.stored_story.update(dict.fromkeys(unlinked))
     scope |= unlinked
-    total = session.scalar(select(func.count()).select_from(Source)) or 0
-    if len(scope) > SCOPED_STORIES_SHARE * total:
+    if len(scope) > limit:
         return None
 
     # Every cluster with a source in the scope, and every cluster in its buckets.
