@@ -29,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from provenance.extraction import BUILD, extract_quotes
+from provenance.extraction import BUILD, build_state, extract_quotes
 
 PEOPLE = [
     "Maren Dahl",
@@ -104,7 +104,7 @@ def main(argv: list[str]) -> None:
     print(
         f"{n} articles (~{avg_kb:.1f} KB), {quotes} quotes ({quotes / n:.1f} per article); "
         f"extractor: {' and '.join(builds)}"
-        + ("" if len(builds) == 2 else f" ({BUILD_NOTE[BUILD]})")
+        + ("" if len(builds) == 2 else f" ({BUILD_NOTE[build_state()]})")
     )
     measures = [
         ("extraction, first pass", "first", n, "articles, one core"),
@@ -124,9 +124,10 @@ def main(argv: list[str]) -> None:
         print(f"{label + ':':<24}{'; '.join(parts)} ({count} {note})")
 
 
-BUILD_NOTE = {
+BUILD_NOTE = {  # why only the interpreted extractor is measured
     "interpreted": "no compiled build: run `make install`",
-    "stale": "the compiled build is older than its source: run `make install`",
+    "stale": "the compiled build was not made from these sources: run `make install`",
+    "compiled": "PROVENANCE_PURE_PYTHON is set",
 }
 
 

@@ -56,9 +56,10 @@ def _digest(pure: bool) -> dict[str, object]:
 
 
 def test_ci_runs_the_compiled_extractor() -> None:
-    """CI tests what `make install` builds; elsewhere an uncompiled checkout is fine."""
+    """CI (`.ci/run` sets PROVENANCE_EXPECT_COMPILED) tests what `make install` builds;
+    elsewhere an uncompiled checkout is fine."""
     if extraction.BUILD != "compiled":
-        if os.environ.get("CI"):
+        if os.environ.get("PROVENANCE_EXPECT_COMPILED"):
             pytest.fail(f"CI must test the compiled extractor, but it is {extraction.BUILD}")
         pytest.skip(f"the extractor is {extraction.BUILD} here: `make install` compiles it")
     module = sys.modules["provenance.extraction.names"]
@@ -76,28 +77,58 @@ def test_compiled_and_interpreted_extractors_find_the_same_quotes() -> None:
     assert compiled == {**interpreted, "build": "compiled"}
 
 
-@pytest.mark.parametrize("case", ["older", "incomplete"])
-def test_a_stale_build_runs_the_source(tmp_path: Path, case: str) -> None:
-    """An edited .py beside an older build, or a build missing one module: the sources run,
-    with a warning that says how to rebuild; the (here fake) builds are never loaded."""
+def _fake_build(tmp_path: Path, case: str) -> Path:
+    """A copy of the package whose builds are files that cannot load, with the sources'
+    digest recorded as `make install` records it, then spoiled as `case` says."""
     package = tmp_path / "provenance"
     shutil.copytree(
-        REPO / "provenance", package, ignore=shutil.ignore_patterns("*.so", "__pycache__")
+        REPO / "provenance",
+        package,
+        ignore=shutil.ignore_patterns("*.so", "__pycache__", extraction.BUILT_FROM),
     )
-    when = 1_000_000_000 if case == "older" else 4_000_000_000  # 2001 or 2096
+    folder = package / "extraction"
     for module in COMPILED[1:] if case == "incomplete" else COMPILED:
-        build = package / "extraction" / f"{module}{EXTENSION_SUFFIXES[0]}"
-        build.write_bytes(b"not a shared library")
-        os.utime(build, (when, when))
+        (folder / f"{module}{EXTENSION_SUFFIXES[0]}").write_bytes(b"not a shared library")
+    if case != "unrecorded":  # the copied sources are the repository's: same digest
+        (folder / extraction.BUILT_FROM).write_text(extraction.sources_digest() + "\n")
+    if case == "edited":
+        with (folder / "names.py").open("a", encoding="utf-8") as source:
+            source.write("# edited after the build\n")
+    return package
+
+
+def _import_extractor(tmp_path: Path, pure: str = "") -> subprocess.CompletedProcess[str]:
     script = (
         "import provenance.extraction as e, provenance.extraction.extract as x; "
         "print(e.BUILD, x.__file__, len(x.extract_quotes('“A card,” Kato said.')))"
     )
-    env = {**os.environ, "PYTHONPATH": str(tmp_path), "PROVENANCE_PURE_PYTHON": ""}
-    done = subprocess.run(
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "PROVENANCE_PURE_PYTHON": pure}
+    return subprocess.run(
         [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
     )
+
+
+@pytest.mark.parametrize("case", ["edited", "incomplete", "unrecorded"])
+def test_a_build_not_made_from_these_sources_runs_the_sources(tmp_path: Path, case: str) -> None:
+    """An edited source, a module without a build, or builds `make install` did not record:
+    the sources run, with a warning that says how to rebuild; the builds (here files that
+    would fail to load) are never loaded."""
+    package = _fake_build(tmp_path, case)
+    done = _import_extractor(tmp_path)
     assert done.returncode == 0, done.stderr
     build, path, quotes = done.stdout.split()
     assert (build, Path(path), quotes) == ("interpreted", package / "extraction/extract.py", "1")
-    assert "older than its source or incomplete" in done.stderr and "make install" in done.stderr
+    assert "not built from these sources" in done.stderr and "make install" in done.stderr
+
+
+def test_a_recorded_build_is_trusted_unless_pure_python_is_asked_for(tmp_path: Path) -> None:
+    """The same fake builds, recorded and current, are what Python loads (and fail); with
+    PROVENANCE_PURE_PYTHON=1 the sources run quietly, with =0 the builds are loaded again."""
+    package = _fake_build(tmp_path, "recorded")
+    loaded = _import_extractor(tmp_path)
+    assert loaded.returncode != 0 and "ImportError" in loaded.stderr
+    pure = _import_extractor(tmp_path, pure="1")
+    assert pure.returncode == 0, pure.stderr
+    assert pure.stdout.split()[:2] == ["interpreted", str(package / "extraction/extract.py")]
+    assert "Warning" not in pure.stderr
+    assert _import_extractor(tmp_path, pure="0").returncode != 0

@@ -84,11 +84,22 @@ def test_the_title_word_shortcut_never_hides_an_appositive(tail):
 
 
 # text, often an organisation's possessive, more text, then the comma before a name
+# text, often an organisation's possessive and role words, then the comma before a name
+role_words = st.lists(
+    st.one_of(
+        st.sampled_from(sorted(TITLE_HEADS)),
+        st.sampled_from(["senior", "deputy", "former", "top", "Chief", "of", "the"]),
+        st.text(alphabet="abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=8),
+    ),
+    max_size=4,
+).map(" ".join)
 heads = st.tuples(
-    st.lists(role_pieces, max_size=6),
-    st.sampled_from(["", "CLSA’s ", "Treasury Department's ", "the Fed’s "]),
-    st.lists(role_pieces, max_size=6),
-).map(lambda parts: "".join(parts[0]) + parts[1] + "".join(parts[2]) + ", ")
+    st.lists(role_pieces, max_size=4),
+    st.sampled_from(["", "CLSA’s ", "Treasury Department's ", "the Fed’s ", "UN's  "]),
+    role_words,
+    st.lists(role_pieces, max_size=2),
+    st.sampled_from([",", ", ", " , ", ",\u00a0", ",\n"]),
+).map(lambda parts: "".join(parts[0]) + parts[1] + parts[2] + "".join(parts[3]) + parts[4])
 
 
 @settings(max_examples=600, deadline=None)

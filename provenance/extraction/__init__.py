@@ -6,12 +6,17 @@ for them at every CLI call.
 
 `make install` compiles the modules below with mypyc (pyproject.toml). The compiled files sit
 beside their sources, where Python prefers them, so an edited `.py` would silently lose to
-its older build: this package runs the sources instead when any is newer than its build, or
-when PROVENANCE_PURE_PYTHON=1 (profilers see only interpreted code).
+its older build. `make install` records a digest of the sources it compiled (`BUILT_FROM`,
+taken before compiling, so an edit saved during the build counts as an edit), and this
+package runs the sources instead when they no longer match it, when a module has no build,
+or when PROVENANCE_PURE_PYTHON is set (to anything but 0: profilers see only interpreted
+code). A build made some other way leaves the record alone: it runs only if it was made
+from the recorded sources.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import warnings
@@ -23,23 +28,32 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 COMPILED_MODULES = ("attribution", "extract", "lexicon", "names", "quotes", "repeats")
+BUILT_FROM = ".built-from"  # beside the modules: the digest of the sources last compiled
 _HERE = Path(__file__).parent
 
 
-def build_state() -> Literal["compiled", "stale", "interpreted"]:
-    """Whether every module has a build at least as new as its source ("stale" when some
-    has none: compiled modules call each other's compiled code, so it is all or nothing)."""
-    built = 0
-    stale = False
+def sources_digest() -> str:
+    """sha256 over the compiled modules' sources, as `make install` records it."""
+    digest = hashlib.sha256()
     for module in COMPILED_MODULES:
-        builds = [_HERE / f"{module}{suffix}" for suffix in EXTENSION_SUFFIXES]
-        times = [path.stat().st_mtime for path in builds if path.exists()]
-        if times:
-            built += 1
-            stale = stale or (_HERE / f"{module}.py").stat().st_mtime > max(times)
-    if not built:
+        digest.update((_HERE / f"{module}.py").read_bytes())
+    return digest.hexdigest()
+
+
+def build_state() -> Literal["compiled", "stale", "interpreted"]:
+    """ "compiled" when every module has a build made from the sources as they are now;
+    "stale" when some build is missing (compiled modules call each other's compiled code,
+    so it is all or nothing) or the sources changed since the recorded build."""
+    built = [
+        any((_HERE / f"{module}{suffix}").exists() for suffix in EXTENSION_SUFFIXES)
+        for module in COMPILED_MODULES
+    ]
+    if not any(built):
         return "interpreted"
-    return "stale" if stale or built < len(COMPILED_MODULES) else "compiled"
+    record = _HERE / BUILT_FROM
+    if not all(built) or not record.exists() or record.read_text().strip() != sources_digest():
+        return "stale"
+    return "compiled"
 
 
 class _Sources(MetaPathFinder):
@@ -53,12 +67,13 @@ class _Sources(MetaPathFinder):
 
 
 BUILD: Literal["compiled", "stale", "interpreted"] = build_state()
-if BUILD != "interpreted" and (BUILD == "stale" or os.environ.get("PROVENANCE_PURE_PYTHON")):
+_PURE = os.environ.get("PROVENANCE_PURE_PYTHON", "").strip().lower() not in ("", "0", "false", "no")
+if BUILD != "interpreted" and (BUILD == "stale" or _PURE):
     sys.meta_path.insert(0, _Sources())
     if BUILD == "stale":
         warnings.warn(
-            "the compiled extractor is older than its source or incomplete, so the slower "
-            "source runs: run `make install` to rebuild it",
+            "the compiled extractor was not built from these sources, so the slower "
+            "sources run: run `make install` to rebuild it",
             RuntimeWarning,
             stacklevel=2,
         )
