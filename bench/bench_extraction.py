@@ -26,6 +26,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -135,18 +136,12 @@ def _measure(articles: list[str], build: str) -> dict[str, Any]:
     """Every figure for one build, each measure in a fresh process, so that no measure runs
     with caches another filled (the build is chosen when the process imports provenance)."""
     spawn = multiprocessing.get_context("spawn")
-    saved = os.environ.get("PROVENANCE_PURE_PYTHON")
-    os.environ["PROVENANCE_PURE_PYTHON"] = "1" if build == "interpreted" else ""
-    try:
+    pure = "1" if build == "interpreted" else ""
+    with patch.dict(os.environ, {"PROVENANCE_PURE_PYTHON": pure}):  # the children's environment
         with spawn.Pool(1) as pool:
             ran, quotes, first, best = pool.apply(_extraction, (articles,))
         with spawn.Pool(1) as pool:
             ingest_wall, ingest_cpu, stored = pool.apply(_ingest, (articles,))
-    finally:
-        if saved is None:
-            del os.environ["PROVENANCE_PURE_PYTHON"]
-        else:
-            os.environ["PROVENANCE_PURE_PYTHON"] = saved
     if ran != build:
         raise SystemExit(f"asked for the {build} extractor, but the {ran} one ran")
     return {

@@ -574,13 +574,6 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:12]
 
 
-def extractor_build() -> str:
-    """Which extractor the CLI runs: compiled by `make install`, or interpreted."""
-    from provenance.extraction import BUILD
-
-    return BUILD
-
-
 def loadavg() -> list[float]:
     try:
         return [round(x, 2) for x in os.getloadavg()]
@@ -590,6 +583,8 @@ def loadavg() -> list[float]:
 
 def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
     from sqlalchemy.engine import make_url
+
+    from provenance.extraction import BUILD as extractor_build
 
     work = Path(args.work or Path(tempfile.gettempdir()) / f"provenance-bench-{args.articles}")
     work.mkdir(parents=True, exist_ok=True)
@@ -608,7 +603,7 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
             "platform": platform.platform(),
         },
         "code": code_fingerprint(),
-        "extractor": extractor_build(),
+        "extractor": extractor_build,  # which extractor the CLI runs
         "load_before": loadavg(),
         "command": "python bench/run.py " + " ".join(args.argv),
     }

@@ -1,5 +1,5 @@
 """The compiled extractor (mypyc, `make install`) against its own source, and the guard that
-runs the source when a build is older than it."""
+runs the sources when the build was not made from them."""
 
 from __future__ import annotations
 
