@@ -178,18 +178,32 @@ def _is_site(entity: Entity) -> bool:
     )
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Mention:
     start: int
     end: int
     text: str
     kind: str  # "name", "title", "pronoun"
-    entity: int | None = None
-    sentence_first: bool = False
-    slot: bool = False  # a speech cue follows: "Roos said", "Quint, in a grey suit, said"
-    eligible: bool = False  # could be a clause subject: not after a preposition, verb or "the"
-    subject: bool = False  # the first eligible person of its sentence
-    report: bool = False  # a speaker slot after a comma: "…, Stovall said."
+    entity: int | None
+    sentence_first: bool
+    slot: bool  # a speech cue follows: "Roos said", "Quint, in a grey suit, said"
+    eligible: bool  # could be a clause subject: not after a preposition, verb or "the"
+    subject: bool  # the first eligible person of its sentence
+    report: bool  # a speaker slot after a comma: "…, Stovall said."
+
+    def __init__(self, start: int, end: int, text: str, kind: str, entity: int | None) -> None:
+        """Written out, not generated: mypyc compiles this one, but not a dataclass's own
+        `__init__`, which took a twentieth of compiled extraction."""
+        self.start = start
+        self.end = end
+        self.text = text
+        self.kind = kind
+        self.entity = entity
+        self.sentence_first = False
+        self.slot = False
+        self.eligible = False
+        self.subject = False
+        self.report = False
 
 
 @dataclass(slots=True)
