@@ -370,6 +370,60 @@ def test_byline_far_down_is_ignored(tmp_path: Path) -> None:
     assert read_document(write(tmp_path / "far.txt", body.encode())).meta.author is None
 
 
+def _infer_from_every_line(text: str) -> SourceMeta:
+    """infer_text_meta as it read the whole text (split and strip every line): the reference
+    for its shortcut, which reads only the top lines."""
+    from provenance.readers.infer import BYLINE_WINDOW, _byline, _title
+
+    lines = [(i, line.strip()) for i, line in enumerate(text.split("\n")) if line.strip()]
+    if not lines:
+        return SourceMeta()
+    all_lines = text.split("\n")
+    first_index, first = lines[0]
+    title = _title(first, all_lines[first_index + 1] if first_index + 1 < len(all_lines) else "")
+    author = None
+    for _, line in lines[:BYLINE_WINDOW]:
+        author = _byline(line)
+        if author:
+            break
+    return SourceMeta(title=title, author=author)
+
+
+# Lines made to hit the title and byline rules: headings, underlines, bylines, blanks.
+_TOP_LINES = st.lists(
+    st.sampled_from(
+        [
+            "",
+            "   ",
+            "\t",
+            "Port reopens after storm",
+            "# Harbour vote delayed",
+            "**Ferry fares rise**",
+            "=====",
+            "---",
+            "By Jane Doe",
+            "by Aled Rhys | 4 April",
+            "By the end of the year, fares rose.",
+            "The council met on Monday. It voted.",
+            "“We will wait,” she said.",
+        ]
+    )
+    | st.text(alphabet=" \t\r\u00a0abcBy#*=-.\u2028", max_size=12),
+    max_size=14,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_TOP_LINES, st.sampled_from(["", "\n", "\n\n"]))
+def test_inference_reads_only_the_top_yet_matches_reading_every_line(
+    lines: list[str], end: str
+) -> None:
+    from provenance.readers.infer import infer_text_meta
+
+    text = "\n".join(lines) + end
+    assert infer_text_meta(text) == _infer_from_every_line(text)
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=300))
 def test_any_decodable_text_roundtrips_and_never_invents_dates(body: str) -> None:

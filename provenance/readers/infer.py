@@ -26,14 +26,25 @@ _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 
 def infer_text_meta(text: str) -> SourceMeta:
     """Title from the first non-empty line when it looks like one; author from a "By …" line."""
-    lines = [(i, line.strip()) for i, line in enumerate(text.split("\n")) if line.strip()]
+    # Only the top of the text matters: lines are cut off one by one up to the byline
+    # window, not the whole article split and stripped for nothing. `top` holds every line
+    # read, so (the window being over one line) the one after the first non-empty line too,
+    # which the title rule looks at.
+    top: list[str] = []
+    lines: list[tuple[int, str]] = []  # (index in top, stripped) of the non-empty ones
+    position = 0
+    while position >= 0 and len(lines) < BYLINE_WINDOW:
+        end = text.find("\n", position)
+        top.append(text[position:] if end < 0 else text[position:end])
+        if stripped := top[-1].strip():
+            lines.append((len(top) - 1, stripped))
+        position = end + 1 if end >= 0 else -1
     if not lines:
         return SourceMeta()
-    all_lines = text.split("\n")
     first_index, first = lines[0]
-    title = _title(first, all_lines[first_index + 1] if first_index + 1 < len(all_lines) else "")
+    title = _title(first, top[first_index + 1] if first_index + 1 < len(top) else "")
     author = None
-    for _, line in lines[:BYLINE_WINDOW]:
+    for _, line in lines:
         author = _byline(line)
         if author:
             break
