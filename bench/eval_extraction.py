@@ -4,7 +4,10 @@ Usage:
     python bench/eval_extraction.py                    # tests/eval gold set
     python bench/eval_extraction.py /tmp/polnear/data/dev [--errors N]
 
-Figures are printed, one line per measure; the PolNeAR test split is never used.
+Figures are printed, one line per measure; the PolNeAR test split is never used (passing
+it is refused). A wrong folder, a split missing some texts, or a damaged .ann, text or
+CoreNLP file stops the run with a one-line error and exit code 2: a figure computed from
+part of a split would look like a result.
 
 PolNeAR method (brat standoff, data/<split>/attributions/*.ann + text/*.txt):
 * Annotator choice: an article annotated by several annotators has one .ann per annotator
@@ -227,25 +230,51 @@ def _summarise(totals: Counter) -> dict:
 # ---------------------------------------------------------------- PolNeAR
 
 
+class EvalInputError(Exception):
+    """A wrong folder or a damaged file: `main` prints it as one line and exits 2, since a
+    figure computed from half a split would look like a result."""
+
+
+RESTORE = "restore it from the PolNeAR repository"
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or "not UTF-8 text"
+        raise EvalInputError(f"{path}: cannot read it ({reason}); fix: {RESTORE}") from None
+
+
 def parse_ann(path: Path):
     spans: dict[str, tuple[str, list[tuple[int, int]]]] = {}
     relations = []
-    for line in path.read_text().splitlines():
-        if line.startswith("T"):
-            fields = line.split("\t")
-            if len(fields) < 2:
-                continue
-            tid, info = fields[0], fields[1]
-            label, _, offsets = info.partition(" ")
-            pieces = [tuple(map(int, part.split())) for part in offsets.split(";")]
-            spans[tid] = (label, pieces)
-        elif line.startswith("E"):
-            fields = line.split("\t")
-            if len(fields) < 2:
-                continue
-            info = fields[1]
-            roles = dict(part.split(":") for part in info.split())
-            relations.append(roles)
+    for number, line in enumerate(_read_text(path).splitlines(), 1):
+        try:
+            if line.startswith("T"):
+                fields = line.split("\t")
+                if len(fields) < 2:
+                    continue
+                tid, info = fields[0], fields[1]
+                label, _, offsets = info.partition(" ")
+                pieces = []
+                for part in offsets.split(";"):
+                    start, end = map(int, part.split())
+                    pieces.append((start, end))
+                spans[tid] = (label, pieces)
+            elif line.startswith("E"):
+                fields = line.split("\t")
+                if len(fields) < 2:
+                    continue
+                roles = {}
+                for part in fields[1].split():
+                    role, target = part.split(":")
+                    roles[role] = target
+                relations.append(roles)
+        except ValueError:
+            raise EvalInputError(
+                f"{path}:{number}: not a brat standoff line: {line[:60]!r}; fix: {RESTORE}"
+            ) from None
     return spans, relations
 
 
@@ -253,7 +282,13 @@ def load_coref(path: Path):
     """Token offsets and coref chains from a CoreNLP xml file."""
     if not path.exists():
         return None
-    root = ET.parse(path).getroot()
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as error:
+        raise EvalInputError(
+            f"{path}: not a CoreNLP XML file ({error}); fix: {RESTORE}, or delete it to "
+            "score pronouns without CoreNLP's coreference"
+        ) from None
     tokens = {}
     for sentence in root.iter("sentence"):
         sid = sentence.get("id")
@@ -340,15 +375,35 @@ def pick_annotations(split_dir: Path) -> dict[str, Path]:
     return chosen
 
 
+def check_split(split_dir: Path) -> None:
+    """A PolNeAR split folder with a text for every annotated article, and never the held-out
+    test split: raises EvalInputError saying what is wrong."""
+    usage = "pass a PolNeAR split folder such as data/dev, with attributions/ and text/ inside"
+    if split_dir.name == "test":
+        raise EvalInputError(
+            f"{split_dir}: the PolNeAR test split is held out; fix: evaluate on dev or train"
+        )
+    if not split_dir.is_dir():
+        what = "a file, not a folder" if split_dir.exists() else "no such folder"
+        raise EvalInputError(f"{split_dir}: {what}; fix: {usage}")
+    annotations = pick_annotations(split_dir)
+    if not annotations:
+        raise EvalInputError(f"{split_dir}: no attributions/*.ann inside; fix: {usage}")
+    missing = sorted(a for a in annotations if not (split_dir / "text" / f"{a}.txt").is_file())
+    if missing:
+        raise EvalInputError(
+            f"{split_dir}: {len(missing)} of {len(annotations)} annotated articles have no "
+            f"text/<article>.txt (first: {missing[0]}); fix: copy the split's text folder whole"
+        )
+
+
 def evaluate_polnear(split_dir: Path, show_errors: int = 0) -> dict:
     results = {"trimmed": Counter(), "literal": Counter()}
     errors: dict[str, list[str]] = defaultdict(list)
+    check_split(split_dir)
     hand = hand_pronoun_gold(split_dir.name)
     for article, ann in sorted(pick_annotations(split_dir).items()):
-        text_path = split_dir / "text" / f"{article}.txt"
-        if not text_path.exists():
-            continue
-        text = text_path.read_text()
+        text = _read_text(split_dir / "text" / f"{article}.txt")
         spans, relations = parse_ann(ann)
         coref = None
         system = [q for q in _extract(text) if scored(q)]
@@ -463,11 +518,28 @@ def _print(summary: dict, label: str) -> None:
 
 
 def main(argv: list[str]) -> None:
+    try:
+        run(argv)
+    except EvalInputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def run(argv: list[str]) -> None:
     args = [a for a in argv if not a.startswith("--")]
     show = 0
     if "--errors" in argv:
-        show = int(argv[argv.index("--errors") + 1])
-        args = [a for a in args if a != str(show)]
+        count = argv[argv.index("--errors") + 1 :][:1]
+        if not count or not count[0].isdigit():
+            raise EvalInputError("--errors needs a number; fix: e.g. --errors 10")
+        show = int(count[0])
+        args.remove(count[0])
+    unknown = [a for a in argv if a.startswith("--") and a != "--errors"]
+    if unknown or len(args) > 1:
+        raise EvalInputError(
+            f"unexpected argument {(unknown or args[1:])[0]!r}; "
+            "fix: python bench/eval_extraction.py [SPLIT_DIR] [--errors N]"
+        )
     if args:
         results = evaluate_polnear(Path(args[0]), show)
         for variant in ("trimmed", "literal"):

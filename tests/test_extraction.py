@@ -451,6 +451,86 @@ def test_labelled_eval_set_meets_thresholds(subset):
     assert summary["kind_accuracy"] >= 0.9
 
 
+# A two-article split in brat standoff, in our own words: one quote with a named source, one
+# with a pronoun source.
+_SPLIT_TEXTS = {
+    "pier_0001": "“We will rebuild the pier by May,” said Ana Ruiz, the harbour master.",
+    "ferry_0002": "Tomas Berg rode the ferry. “The fares are too high,” he said.",
+}
+_SPLIT_ANNOTATIONS = {
+    "pier_0001": "T1\tContent 0 34\t“We will rebuild the pier by May,”\n"
+    "T2\tCue 35 39\tsaid\nT3\tSource 40 48\tAna Ruiz\n"
+    "E1\tAttribution:T2 Content:T1 Cue:T2 Source:T3\n",
+    "ferry_0002": "T1\tContent 27 52\t“The fares are too high,”\n"
+    "T2\tCue 56 60\tsaid\nT3\tSource 53 55\the\n"
+    "E1\tAttribution:T2 Content:T1 Cue:T2 Source:T3\n",
+}
+
+
+def _write_split(root, name="harbour"):
+    """A split named so that no hand-resolved pronoun gold applies (there is one for dev)."""
+    split = root / name
+    (split / "attributions").mkdir(parents=True)
+    (split / "text").mkdir()
+    for article, text in _SPLIT_TEXTS.items():
+        (split / "text" / f"{article}.txt").write_text(text, encoding="utf-8")
+        (split / "attributions" / f"{article}_a1.ann").write_text(
+            _SPLIT_ANNOTATIONS[article], encoding="utf-8"
+        )
+    return split
+
+
+def test_polnear_evaluation_scores_a_small_split(tmp_path):
+    for article, text in _SPLIT_TEXTS.items():  # the offsets above hold
+        for line in _SPLIT_ANNOTATIONS[article].splitlines():
+            if line.startswith("T"):
+                _, info, covered = line.split("\t")
+                start, end = map(int, info.split()[1:])
+                assert text[start:end] == covered
+    summary = _load_eval_module().evaluate_polnear(_write_split(tmp_path))["trimmed"]
+    assert (summary["precision"], summary["recall"]) == (1.0, 1.0)
+    assert summary["name_accuracy"] == 1.0 and summary["name_n"] == 1
+    # no hand gold and no CoreNLP file for this split: the pronoun case is left unresolved
+    assert summary["counts"]["pronoun_unresolved"] == 1
+
+
+def _eval_error(capsys, *argv):
+    with pytest.raises(SystemExit) as stopped:
+        _load_eval_module().main([str(a) for a in argv])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2
+    assert err.count("\n") == 1 and err.startswith("error: ") and "fix:" in err
+    assert "Traceback" not in err
+    return err
+
+
+def test_polnear_evaluation_rejects_wrong_folders_in_one_line(tmp_path, capsys):
+    assert "no such folder" in _eval_error(capsys, tmp_path / "nowhere")
+    (tmp_path / "file.txt").write_text("x")
+    assert "a file, not a folder" in _eval_error(capsys, tmp_path / "file.txt")
+    assert "no attributions/*.ann" in _eval_error(capsys, tmp_path)
+    assert "held out" in _eval_error(capsys, _write_split(tmp_path, "test"))
+    split = _write_split(tmp_path, "q")
+    (split / "text" / "ferry_0002.txt").unlink()
+    assert "1 of 2 annotated articles have no text" in _eval_error(capsys, split)
+    assert "--errors needs a number" in _eval_error(capsys, split, "--errors")
+    assert "unexpected argument '--fast'" in _eval_error(capsys, split, "--fast")
+
+
+def test_polnear_evaluation_names_a_damaged_file(tmp_path, capsys):
+    split = _write_split(tmp_path)
+    ann = split / "attributions" / "pier_0001_a1.ann"
+    ann.write_text("T1\tContent 0 x4\tbroken\n", encoding="utf-8")
+    assert f"{ann}:1: not a brat standoff line" in _eval_error(capsys, split)
+    ann.write_bytes(b"\xff\xfe\x00junk")
+    assert f"{ann}: cannot read it" in _eval_error(capsys, split)
+    ann.write_text(_SPLIT_ANNOTATIONS["pier_0001"], encoding="utf-8")
+    # a pronoun source makes the evaluator read CoreNLP's file for that article
+    (split / "corenlp").mkdir()
+    (split / "corenlp" / "ferry_0002.txt.xml").write_text("")
+    assert "not a CoreNLP XML file" in _eval_error(capsys, split)
+
+
 def test_own_eval_set_is_large_enough():
     assert len(list((ROOT / "tests" / "eval" / "own").glob("*.json"))) >= 12
 
