@@ -1134,12 +1134,21 @@ def markdown_section(runs: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_atomic(path: Path, text: str) -> None:
+    """Replace `path` whole: a run killed while recording leaves the old file, never half a
+    new one (scale_runs.json holds every run recorded so far)."""
+    temp = path.with_name(f".{path.name}.partial")
+    temp.write_text(text)
+    os.replace(temp, path)
+
+
 def write_markdown(runs: list[dict[str, Any]], path: Path = RESULTS_MD) -> None:
     section = markdown_section(runs)
     if not path.exists():
-        path.write_text(
+        write_atomic(
+            path,
             "# Benchmark results\n\nOne section per benchmark; each belongs to its "
-            "owner.\n\n" + section
+            "owner.\n\n" + section,
         )
         return
     text = path.read_text()
@@ -1151,30 +1160,65 @@ def write_markdown(runs: list[dict[str, Any]], path: Path = RESULTS_MD) -> None:
         text = text[:start] + section.rstrip("\n") + text[end:]
     else:
         text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
+    write_atomic(path, text)
 
 
 def load_runs(path: Path = RUNS_JSON) -> list[dict[str, Any]]:
     return json.loads(path.read_text()) if path.exists() else []
 
 
+def at_least(minimum: int):
+    """An argparse type: a whole number no smaller than `minimum`."""
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"{number} is below {minimum}")
+        return number
+
+    return parse
+
+
+def preflight(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Arguments that cannot work fail here in one line (argparse's usage error, exit 2),
+    before a corpus is built or a database emptied."""
+    from provenance.errors import ProvenanceError
+    from provenance.storage.db import open_database
+
+    if args.work and Path(args.work).exists() and not Path(args.work).is_dir():
+        parser.error(f"--work {args.work} is a file; pass a folder (it is created if missing)")
+    if args.compare_db and args.compare_db == args.db:
+        parser.error("--compare-db must name another database than --db")
+    for option, url in (("--db", args.db), ("--compare-db", args.compare_db)):
+        if url is not None:
+            try:
+                open_database(url, check_schema=False).dispose()
+            except ProvenanceError as error:
+                parser.error(f"{option}: {error.line()}")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--articles", type=int, required=True)
+    parser = argparse.ArgumentParser(prog="run.py", description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=at_least(1), required=True)
     parser.add_argument("--db", help="database URL (default: SQLite in --work); it is EMPTIED")
-    parser.add_argument("--workers", type=int, default=2, help="ingest processes (default 2)")
+    parser.add_argument(
+        "--workers", type=at_least(1), default=2, help="ingest processes (default 2)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work", help="folder for the corpus and SQLite files")
     parser.add_argument(
         "--naive-max",
-        type=int,
+        type=at_least(0),
         default=20_000,
         help="run the naive linker up to this many articles",
     )
     parser.add_argument(
         "--scaling-articles",
-        type=int,
+        type=at_least(0),
         default=4000,
         help="articles for the 1-vs-K-workers ingest comparison (0: skip)",
     )
@@ -1185,12 +1229,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--growth-base",
-        type=int,
+        type=at_least(0),
         help="also ingest and link a corpus of this many articles in the same run, for the "
         "link-growth ratio (default: 10000 when --articles >= 100000, else none; 0: skip)",
     )
-    parser.add_argument("--lookups", type=int, default=40, help="speakers sampled for lookups")
-    parser.add_argument("--cli-reps", type=int, default=10)
+    parser.add_argument(
+        "--lookups", type=at_least(1), default=40, help="speakers sampled for lookups"
+    )
+    parser.add_argument("--cli-reps", type=at_least(1), default=10)
     parser.add_argument("--json", help="also write this run's result to this file")
     parser.add_argument(
         "--no-record",
@@ -1201,17 +1247,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     args.argv = argv
-    if args.compare_db and args.compare_db == args.db:
-        parser.error("--compare-db must name another database than --db")
-    result = run_benchmark(args)
+    preflight(parser, args)
+    try:
+        result = run_benchmark(args)
+    except KeyboardInterrupt:
+        print("run.py: interrupted; nothing was recorded", file=sys.stderr)
+        return 130
     runs = load_runs()
     if not args.no_record:
         runs.append(result)
-        RUNS_JSON.write_text(json.dumps(runs, indent=1, default=str) + "\n")
+        write_atomic(RUNS_JSON, json.dumps(runs, indent=1, default=str) + "\n")
         write_markdown(runs)
     print_report(result, runs if not args.no_record else [*runs, result])
     if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=1, default=str) + "\n")
+        write_atomic(Path(args.json), json.dumps(result, indent=1, default=str) + "\n")
     return 0 if all(result["checks"].values()) else 1
 
 

@@ -201,3 +201,50 @@ def test_link_phases_counts_every_phase_of_a_first_link(
     link_phases.main([str(tmp_path / "nolink.db")])
     lines = capsys.readouterr().out.splitlines()
     assert lines[2].startswith("TOTAL") and len(lines) == 2 + 1 + len(link_phases.PHASES)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--articles", "many"], "'many' is not a whole number"),
+        (["--articles", "0"], "0 is below 1"),
+        (["--articles", "10", "--workers", "0"], "0 is below 1"),
+        (["--articles", "10", "--db", "bogus://x"], "--db: unsupported database 'bogus'"),
+        (
+            ["--articles", "10", "--db", "postgresql+psycopg://postgres@127.0.0.1:1/none"],
+            "--db: cannot use the PostgreSQL database",
+        ),
+        (["--articles", "10", "--compare-db", "sqlite:////no/such/folder/x.db"], "does not exist"),
+    ],
+)
+def test_bench_rejects_bad_arguments_in_one_line_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], expected: str
+) -> None:
+    work = tmp_path / "work"
+    with pytest.raises(SystemExit) as stopped:
+        bench_run.main([*args, "--work", str(work), "--no-record", "--quiet"])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2
+    assert expected in err and "Traceback" not in err
+    assert err.splitlines()[-1].startswith("run.py: error: ")
+    assert not work.exists()  # nothing built, nothing emptied
+
+
+def test_bench_refuses_a_file_as_its_work_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    afile = tmp_path / "notes.txt"
+    afile.write_text("mine")
+    with pytest.raises(SystemExit) as stopped:
+        bench_run.main(["--articles", "10", "--work", str(afile), "--no-record", "--quiet"])
+    assert stopped.value.code == 2
+    assert "is a file; pass a folder" in capsys.readouterr().err
+    assert afile.read_text() == "mine"
+
+
+def test_recording_replaces_a_file_whole(tmp_path: Path) -> None:
+    target = tmp_path / "runs.json"
+    target.write_text("[old]")
+    bench_run.write_atomic(target, "[new]")
+    assert target.read_text() == "[new]"
+    assert [p.name for p in tmp_path.iterdir()] == ["runs.json"]  # no temporary file left
