@@ -65,6 +65,7 @@ PolNeAR method (brat standoff, data/<split>/attributions/*.ann + text/*.txt):
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -249,7 +250,8 @@ def _read_text(path: Path) -> str:
 def parse_ann(path: Path):
     spans: dict[str, tuple[str, list[tuple[int, int]]]] = {}
     relations = []
-    for number, line in enumerate(_read_text(path).splitlines(), 1):
+    # brat ends lines with \n only: a covered text may hold other line breaks (\u2028)
+    for number, line in enumerate(_read_text(path).split("\n"), 1):
         try:
             if line.startswith("T"):
                 fields = line.split("\t")
@@ -260,6 +262,8 @@ def parse_ann(path: Path):
                 pieces = []
                 for part in offsets.split(";"):
                     start, end = map(int, part.split())
+                    if not 0 <= start <= end:
+                        raise ValueError(part)
                     pieces.append((start, end))
                 spans[tid] = (label, pieces)
             elif line.startswith("E"):
@@ -283,12 +287,16 @@ def load_coref(path: Path):
     if not path.exists():
         return None
     try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError as error:
+        return _read_coref(path)
+    except (ET.ParseError, OSError, TypeError, ValueError) as error:
         raise EvalInputError(
             f"{path}: not a CoreNLP XML file ({error}); fix: {RESTORE}, or delete it to "
             "score pronouns without CoreNLP's coreference"
         ) from None
+
+
+def _read_coref(path: Path):
+    root = ET.parse(path).getroot()
     tokens = {}
     for sentence in root.iter("sentence"):
         sid = sentence.get("id")
@@ -375,10 +383,12 @@ def pick_annotations(split_dir: Path) -> dict[str, Path]:
     return chosen
 
 
-def check_split(split_dir: Path) -> None:
-    """A PolNeAR split folder with a text for every annotated article, and never the held-out
-    test split: raises EvalInputError saying what is wrong."""
+def check_split(split_dir: Path) -> Path:
+    """The split folder, resolved (its name says which split it is, even given as "."): a
+    PolNeAR split with a text for every annotated article, and never the held-out test
+    split. Raises EvalInputError saying what is wrong."""
     usage = "pass a PolNeAR split folder such as data/dev, with attributions/ and text/ inside"
+    split_dir = split_dir.resolve()
     if split_dir.name == "test":
         raise EvalInputError(
             f"{split_dir}: the PolNeAR test split is held out; fix: evaluate on dev or train"
@@ -395,16 +405,24 @@ def check_split(split_dir: Path) -> None:
             f"{split_dir}: {len(missing)} of {len(annotations)} annotated articles have no "
             f"text/<article>.txt (first: {missing[0]}); fix: copy the split's text folder whole"
         )
+    return split_dir
 
 
 def evaluate_polnear(split_dir: Path, show_errors: int = 0) -> dict:
     results = {"trimmed": Counter(), "literal": Counter()}
     errors: dict[str, list[str]] = defaultdict(list)
-    check_split(split_dir)
+    split_dir = check_split(split_dir)
     hand = hand_pronoun_gold(split_dir.name)
     for article, ann in sorted(pick_annotations(split_dir).items()):
         text = _read_text(split_dir / "text" / f"{article}.txt")
         spans, relations = parse_ann(ann)
+        beyond = [tid for tid, (_, pieces) in spans.items() if pieces[-1][1] > len(text)]
+        if beyond:
+            raise EvalInputError(
+                f"{ann}: {beyond[0]} ends past the end of text/{article}.txt "
+                f"({len(text)} characters): the two files do not belong together; fix: "
+                f"{RESTORE}"
+            )
         coref = None
         system = [q for q in _extract(text) if scored(q)]
         extents = [system_extent(text, q.spans) for q in system]
@@ -523,24 +541,30 @@ def main(argv: list[str]) -> None:
     except EvalInputError as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
+    except BrokenPipeError:  # the reader stopped early (`| head`): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(1) from None
 
 
 def run(argv: list[str]) -> None:
     args = [a for a in argv if not a.startswith("--")]
     show = 0
+    usage = "python bench/eval_extraction.py [SPLIT_DIR [--errors N]]"
+    if argv.count("--errors") > 1:
+        raise EvalInputError(f"--errors is given twice; fix: {usage}")
     if "--errors" in argv:
         count = argv[argv.index("--errors") + 1 :][:1]
-        if not count or not count[0].isdigit():
+        if not count or not count[0].isdecimal():
             raise EvalInputError("--errors needs a number; fix: e.g. --errors 10")
         show = int(count[0])
         args.remove(count[0])
     unknown = [a for a in argv if a.startswith("--") and a != "--errors"]
     if unknown or len(args) > 1:
-        raise EvalInputError(
-            f"unexpected argument {(unknown or args[1:])[0]!r}; "
-            "fix: python bench/eval_extraction.py [SPLIT_DIR] [--errors N]"
-        )
+        raise EvalInputError(f"unexpected argument {(unknown or args[1:])[0]!r}; fix: {usage}")
+    if show and not args:
+        raise EvalInputError(f"--errors lists a PolNeAR split's errors; fix: {usage}")
     if args:
+        args[0] = str(Path(args[0]).resolve())
         results = evaluate_polnear(Path(args[0]), show)
         for variant in ("trimmed", "literal"):
             _print(results[variant], f"PolNeAR {Path(args[0]).name} [{variant}]")

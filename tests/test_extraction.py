@@ -504,16 +504,23 @@ def _eval_error(capsys, *argv):
     return err
 
 
-def test_polnear_evaluation_rejects_wrong_folders_in_one_line(tmp_path, capsys):
+def test_polnear_evaluation_rejects_wrong_folders_in_one_line(tmp_path, capsys, monkeypatch):
     assert "no such folder" in _eval_error(capsys, tmp_path / "nowhere")
     (tmp_path / "file.txt").write_text("x")
     assert "a file, not a folder" in _eval_error(capsys, tmp_path / "file.txt")
     assert "no attributions/*.ann" in _eval_error(capsys, tmp_path)
-    assert "held out" in _eval_error(capsys, _write_split(tmp_path, "test"))
+    test_split = _write_split(tmp_path, "test")
+    assert "held out" in _eval_error(capsys, test_split)
+    assert "held out" in _eval_error(capsys, test_split / "attributions" / "..")
+    monkeypatch.chdir(test_split)
+    assert "held out" in _eval_error(capsys, ".")
     split = _write_split(tmp_path, "q")
     (split / "text" / "ferry_0002.txt").unlink()
     assert "1 of 2 annotated articles have no text" in _eval_error(capsys, split)
     assert "--errors needs a number" in _eval_error(capsys, split, "--errors")
+    assert "--errors needs a number" in _eval_error(capsys, split, "--errors", "²")
+    assert "given twice" in _eval_error(capsys, split, "--errors", "3", "--errors", "4")
+    assert "lists a PolNeAR split's errors" in _eval_error(capsys, "--errors", "3")
     assert "unexpected argument '--fast'" in _eval_error(capsys, split, "--fast")
 
 
@@ -522,13 +529,33 @@ def test_polnear_evaluation_names_a_damaged_file(tmp_path, capsys):
     ann = split / "attributions" / "pier_0001_a1.ann"
     ann.write_text("T1\tContent 0 x4\tbroken\n", encoding="utf-8")
     assert f"{ann}:1: not a brat standoff line" in _eval_error(capsys, split)
+    ann.write_text("T1\tContent 30 10\tbackwards\n", encoding="utf-8")
+    assert f"{ann}:1: not a brat standoff line" in _eval_error(capsys, split)
+    ann.write_text("T1\tContent 0 900\ttoo long\n", encoding="utf-8")
+    assert "ends past the end of text/pier_0001.txt" in _eval_error(capsys, split)
     ann.write_bytes(b"\xff\xfe\x00junk")
     assert f"{ann}: cannot read it" in _eval_error(capsys, split)
     ann.write_text(_SPLIT_ANNOTATIONS["pier_0001"], encoding="utf-8")
     # a pronoun source makes the evaluator read CoreNLP's file for that article
     (split / "corenlp").mkdir()
-    (split / "corenlp" / "ferry_0002.txt.xml").write_text("")
+    coref = split / "corenlp" / "ferry_0002.txt.xml"
+    coref.write_text("")
     assert "not a CoreNLP XML file" in _eval_error(capsys, split)
+    # well-formed XML, but a token without its offsets
+    coref.write_text(
+        "<root><document><sentences><sentence id='1'><tokens><token id='1'><word>he</word>"
+        "</token></tokens></sentence></sentences></document></root>"
+    )
+    assert "not a CoreNLP XML file" in _eval_error(capsys, split)
+
+
+def test_polnear_evaluation_names_the_split_given_as_its_own_folder(tmp_path, capsys, monkeypatch):
+    """ "." is the split it stands for: its name picks the hand-resolved pronoun gold."""
+    module = _load_eval_module()
+    split = _write_split(tmp_path, "dev")
+    monkeypatch.chdir(split)
+    module.main(["."])
+    assert capsys.readouterr().out.startswith("PolNeAR dev [trimmed]")
 
 
 def test_own_eval_set_is_large_enough():
