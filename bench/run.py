@@ -1137,9 +1137,14 @@ def markdown_section(runs: list[dict[str, Any]]) -> str:
 def write_atomic(path: Path, text: str) -> None:
     """Replace `path` whole: a run killed while recording leaves the old file, never half a
     new one (scale_runs.json holds every run recorded so far)."""
-    temp = path.with_name(f".{path.name}.partial")
-    temp.write_text(text)
-    os.replace(temp, path)
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with open(descriptor, "w") as stream:
+            stream.write(text)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
 
 
 def write_markdown(runs: list[dict[str, Any]], path: Path = RESULTS_MD) -> None:
@@ -1184,24 +1189,52 @@ def at_least(minimum: int):
 
 def preflight(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Arguments that cannot work fail here in one line (argparse's usage error, exit 2),
-    before a corpus is built or a database emptied."""
+    before a corpus is built or a database emptied. Nothing is created here: a SQLite file
+    is only checked where it would go (its folder may be --work, which the run creates), a
+    server is connected to."""
     from provenance.errors import ProvenanceError
-    from provenance.storage.db import open_database
+    from provenance.storage.db import (
+        check_sqlite_location,
+        open_database,
+        parse_url,
+        resolve_url,
+        sqlite_path,
+    )
 
-    if args.work and Path(args.work).exists() and not Path(args.work).is_dir():
+    work = Path(args.work).resolve() if args.work else None
+    if work is not None and work.exists() and not work.is_dir():
         parser.error(f"--work {args.work} is a file; pass a folder (it is created if missing)")
+    if args.json and not Path(args.json).resolve().parent.is_dir():
+        parser.error(f"--json {args.json}: its folder does not exist; create it first")
+    # a bare path means SQLite, as for every provenance command
+    args.db = resolve_url(args.db) if args.db else None
+    args.compare_db = resolve_url(args.compare_db) if args.compare_db else None
     if args.compare_db and args.compare_db == args.db:
         parser.error("--compare-db must name another database than --db")
     for option, url in (("--db", args.db), ("--compare-db", args.compare_db)):
-        if url is not None:
-            try:
+        if url is None:
+            continue
+        try:
+            parsed = parse_url(url)
+            if parsed.get_backend_name() != "sqlite":
                 open_database(url, check_schema=False).dispose()
-            except ProvenanceError as error:
-                parser.error(f"{option}: {error.line()}")
+                continue
+            path = sqlite_path(parsed)
+            in_work = work is not None and path is not None and not path.exists()
+            if in_work and path.resolve().parent.is_relative_to(work):
+                continue  # in --work, which the run creates before the database
+            check_sqlite_location(parsed)
+        except ProvenanceError as error:
+            parser.error(f"{option}: {error.line()}")
+        except ImportError as error:
+            parser.error(
+                f"{option}: the driver {error.name!r} for {url} is not installed; "
+                "use postgresql+psycopg://user@host:5432/dbname"
+            )
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    """The run's options, checked (`preflight`): a usage error exits 2 here."""
     parser = argparse.ArgumentParser(prog="run.py", description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=at_least(1), required=True)
     parser.add_argument("--db", help="database URL (default: SQLite in --work); it is EMPTIED")
@@ -1248,6 +1281,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.argv = argv
     preflight(parser, args)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_arguments(argv)
     try:
         result = run_benchmark(args)
     except KeyboardInterrupt:

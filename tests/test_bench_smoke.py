@@ -215,6 +215,10 @@ def test_link_phases_counts_every_phase_of_a_first_link(
             "--db: cannot use the PostgreSQL database",
         ),
         (["--articles", "10", "--compare-db", "sqlite:////no/such/folder/x.db"], "does not exist"),
+        (
+            ["--articles", "10", "--db", "postgresql+psycopg2://postgres@127.0.0.1/test"],
+            "the driver 'psycopg2'",
+        ),
     ],
 )
 def test_bench_rejects_bad_arguments_in_one_line_before_any_work(
@@ -248,3 +252,23 @@ def test_recording_replaces_a_file_whole(tmp_path: Path) -> None:
     bench_run.write_atomic(target, "[new]")
     assert target.read_text() == "[new]"
     assert [p.name for p in tmp_path.iterdir()] == ["runs.json"]  # no temporary file left
+
+
+def test_a_bare_path_is_sqlite_and_may_lie_in_the_work_folder_the_run_creates(
+    tmp_path: Path,
+) -> None:
+    work = tmp_path / "work"
+    args = bench_run.parse_arguments(
+        ["--articles", "10", "--work", str(work), "--db", str(work / "bench.db")]
+    )
+    assert args.db == f"sqlite:///{work / 'bench.db'}"
+    assert not work.exists()  # checked, not created: the run makes it
+
+
+def test_bench_refuses_a_json_path_in_a_missing_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        bench_run.parse_arguments(["--articles", "10", "--json", str(tmp_path / "no" / "r.json")])
+    assert stopped.value.code == 2
+    assert "its folder does not exist" in capsys.readouterr().err

@@ -75,7 +75,7 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(url.database)
 
 
-def _check_sqlite_location(url: URL) -> bool:
+def check_sqlite_location(url: URL) -> bool:
     """Say whether the file exists; refuse early what SQLite would report cryptically."""
     path = sqlite_path(url)
     if path is None:
@@ -378,7 +378,7 @@ def open_database(url_value: str | None = None, *, check_schema: bool = True) ->
     from provenance.storage import migrations
 
     url = parse_url(resolve_url(url_value))
-    existed = _check_sqlite_location(url)
+    existed = check_sqlite_location(url)
     engine = make_engine(url)
     database = Database(url, engine, sessionmaker(engine, expire_on_commit=False))
     try:
