@@ -27,13 +27,12 @@ _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 def infer_text_meta(text: str) -> SourceMeta:
     """Title from the first non-empty line when it looks like one; author from a "By …" line."""
     # Only the top of the text matters: lines are cut off one by one up to the byline
-    # window, not the whole article split and stripped for nothing. `top` holds every line
-    # read, so (the window being over one line) the one after the first non-empty line too,
-    # which the title rule looks at.
-    top: list[str] = []
+    # window, and at least to the line after the first non-empty one (the title rule looks
+    # at it), not the whole article split and stripped for nothing.
+    top: list[str] = []  # every line read
     lines: list[tuple[int, str]] = []  # (index in top, stripped) of the non-empty ones
     position = 0
-    while position >= 0 and len(lines) < BYLINE_WINDOW:
+    while position >= 0 and (len(lines) < BYLINE_WINDOW or (lines and len(top) <= lines[0][0] + 1)):
         end = text.find("\n", position)
         top.append(text[position:] if end < 0 else text[position:end])
         if stripped := top[-1].strip():
@@ -44,7 +43,7 @@ def infer_text_meta(text: str) -> SourceMeta:
     first_index, first = lines[0]
     title = _title(first, top[first_index + 1] if first_index + 1 < len(top) else "")
     author = None
-    for _, line in lines:
+    for _, line in lines[:BYLINE_WINDOW]:
         author = _byline(line)
         if author:
             break
