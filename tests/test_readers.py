@@ -373,20 +373,10 @@ def test_byline_far_down_is_ignored(tmp_path: Path) -> None:
 def _infer_from_every_line(text: str) -> SourceMeta:
     """infer_text_meta as it read the whole text (split and strip every line): the reference
     for its shortcut, which reads only the top lines."""
-    from provenance.readers.infer import BYLINE_WINDOW, _byline, _title
+    from provenance.readers.infer import meta_from_lines
 
     lines = [(i, line.strip()) for i, line in enumerate(text.split("\n")) if line.strip()]
-    if not lines:
-        return SourceMeta()
-    all_lines = text.split("\n")
-    first_index, first = lines[0]
-    title = _title(first, all_lines[first_index + 1] if first_index + 1 < len(all_lines) else "")
-    author = None
-    for _, line in lines[:BYLINE_WINDOW]:
-        author = _byline(line)
-        if author:
-            break
-    return SourceMeta(title=title, author=author)
+    return meta_from_lines(lines, text.split("\n"))
 
 
 # Lines made to hit the title and byline rules: headings, underlines, bylines, blanks.

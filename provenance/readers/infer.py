@@ -38,6 +38,12 @@ def infer_text_meta(text: str) -> SourceMeta:
         if stripped := top[-1].strip():
             lines.append((len(top) - 1, stripped))
         position = end + 1 if end >= 0 else -1
+    return meta_from_lines(lines, top)
+
+
+def meta_from_lines(lines: list[tuple[int, str]], top: list[str]) -> SourceMeta:
+    """Title and author from the non-empty lines ((index in `top`, stripped)) and the raw
+    lines they index, which must reach the line after the first non-empty one."""
     if not lines:
         return SourceMeta()
     first_index, first = lines[0]
