@@ -174,3 +174,43 @@ def test_lookups_do_not_load_the_extractor() -> None:
     for module in ("attribution", "lexicon", "names", "quotes", "repeats", "extract"):
         code = f"import provenance.extraction.{module}"
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+
+def test_a_lookup_loads_no_linking_engine() -> None:
+    """`quotes` and `show` need the word diff, not the engine: the package loads its
+    modules on first use, which keeps them out of every lookup's start-up."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, provenance.cli.views, provenance.lookup\n"  # what `quotes` and `show` load
+        "print(sorted(m for m in sys.modules if m.startswith('provenance.linking.')))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert "provenance.linking.diff" in loaded
+    for heavy in ("engine", "clusters", "candidates", "drift", "stories", "store"):
+        assert f"provenance.linking.{heavy}'" not in loaded
+
+
+def test_every_public_linking_name_is_what_its_module_defines() -> None:
+    import importlib
+    import types
+
+    import provenance.linking as linking
+
+    for module in ("engine", "compare", "normalise", "model", "drift", "stories"):
+        importlib.import_module(f"provenance.linking.{module}")  # loaded before the names
+    for name in linking.__all__:
+        value = getattr(linking, name)
+        assert not isinstance(value, types.ModuleType), name  # a function, not its module
+        home = importlib.import_module(value.__module__) if hasattr(value, "__module__") else None
+        assert home is None or getattr(home, name, value) is value
+    assert linking.normalise("It does exist, as a card.") == "it does exist as a card"
+    try:
+        linking.no_such_name  # noqa: B018
+    except AttributeError as error:
+        assert "no_such_name" in str(error)
+    else:
+        raise AssertionError("an unknown name must raise AttributeError")
