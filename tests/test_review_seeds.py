@@ -190,3 +190,51 @@ def test_cli_errors_are_one_line(cli) -> None:
     assert code == 1 and "no speaker matches" in err
     code, _, err = cli("review", "undo", "--reviewer", "ed")
     assert code == 1 and "no decision to undo" in err
+
+
+def _wrong_source_counts(sqlite_url: str) -> list[tuple[int, int | None, int]]:
+    """(quote, stored source count, distinct sources of its evidence) where they differ."""
+    from sqlalchemy import func
+
+    database = open_database(sqlite_url)
+    with database.session() as session:
+        rows = session.execute(
+            select(Quote.id, Quote.source_count, func.count(Occurrence.source_id.distinct()))
+            .join(Variant, Variant.quote_id == Quote.id)
+            .join(Occurrence, Occurrence.variant_id == Variant.id)
+            .where(Occurrence.status != "not_a_quote", Occurrence.repeat_of_id.is_(None))
+            .group_by(Quote.id, Quote.source_count)
+        ).all()
+    database.dispose()
+    return [(quote, stored, real) for quote, stored, real in rows if stored != real]
+
+
+def test_a_relinked_quote_counts_the_wordings_an_editor_merged_into_it(
+    cli, sqlite_url, tmp_path
+) -> None:
+    """An incremental run re-clusters only what the new wording's keys reach; a wording the
+    editor merged into the quote (same utterance) lies outside that, and its sources must
+    still count, in the same run, not only after the next one."""
+    code, _, err = cli("ingest", str(SEEDS), "--manifest", str(SEEDS / "manifest.csv"))
+    assert code == 0, err
+    database = open_database(sqlite_url)
+    with database.session() as session:
+        # Smith's "test of leverage" against "street fight"
+        (drift,) = session.scalars(select(ReviewItem.id).where(ReviewItem.kind == "drift"))
+    database.dispose()
+    code, _, err = cli(
+        "review", "decide", str(drift), "-d", "same_utterance",
+        "--reviewer", "ed", "--session", "desk",
+    )  # fmt: skip
+    assert code == 0, err
+    assert cli("link")[0] == 0
+    article = tmp_path / "herald.txt"
+    article.write_text(
+        "Traders waited on Friday.\n\nNicholas Smith, an analyst at CLSA, said: “This is a "
+        "street fight. Promising never to use your heaviest, harshest weapon would be "
+        "naive.”\n\nNo official replied.\n",
+        encoding="utf-8",
+    )
+    code, _, err = cli("ingest", str(article), "--outlet", "Herald")
+    assert code == 0, err
+    assert _wrong_source_counts(sqlite_url) == []

@@ -928,8 +928,9 @@ def _refresh_stale_figures(
 ) -> None:
     updates = []
     for quote_id, ids in members.items():
-        if quote_id in touched.quotes:
-            continue
+        # Touched quotes too: `apply_clusters` counts a re-clustered quote's sources over
+        # the linked component only, and a wording an editor merged into the quote can lie
+        # outside it; `members` holds every wording of the quote.
         source_ids = {s for v in ids for s in variants[v].source_ids}
         found_state = state.get(quote_id)
         if len(source_ids) == (found_state.source_count if found_state is not None else 0):
