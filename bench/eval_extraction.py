@@ -383,10 +383,10 @@ def pick_annotations(split_dir: Path) -> dict[str, Path]:
     return chosen
 
 
-def check_split(split_dir: Path) -> Path:
-    """The split folder, resolved (its name says which split it is, even given as "."): a
-    PolNeAR split with a text for every annotated article, and never the held-out test
-    split. Raises EvalInputError saying what is wrong."""
+def check_split(split_dir: Path) -> tuple[Path, dict[str, Path]]:
+    """The split folder, resolved (its name says which split it is, even given as "."), and
+    its annotations (`pick_annotations`): a PolNeAR split with a text for every annotated
+    article, and never the held-out test split. Raises EvalInputError saying what is wrong."""
     usage = "pass a PolNeAR split folder such as data/dev, with attributions/ and text/ inside"
     split_dir = split_dir.resolve()
     if split_dir.name == "test":
@@ -405,15 +405,15 @@ def check_split(split_dir: Path) -> Path:
             f"{split_dir}: {len(missing)} of {len(annotations)} annotated articles have no "
             f"text/<article>.txt (first: {missing[0]}); fix: copy the split's text folder whole"
         )
-    return split_dir
+    return split_dir, annotations
 
 
 def evaluate_polnear(split_dir: Path, show_errors: int = 0) -> dict:
     results = {"trimmed": Counter(), "literal": Counter()}
     errors: dict[str, list[str]] = defaultdict(list)
-    split_dir = check_split(split_dir)
+    split_dir, annotations = check_split(split_dir)
     hand = hand_pronoun_gold(split_dir.name)
-    for article, ann in sorted(pick_annotations(split_dir).items()):
+    for article, ann in sorted(annotations.items()):
         text = _read_text(split_dir / "text" / f"{article}.txt")
         spans, relations = parse_ann(ann)
         beyond = [tid for tid, (_, pieces) in spans.items() if pieces[-1][1] > len(text)]

@@ -1136,15 +1136,12 @@ def markdown_section(runs: list[dict[str, Any]]) -> str:
 
 def write_atomic(path: Path, text: str) -> None:
     """Replace `path` whole: a run killed while recording leaves the old file, never half a
-    new one (scale_runs.json holds every run recorded so far)."""
-    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with open(descriptor, "w") as stream:
-            stream.write(text)
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+    new one (scale_runs.json holds every run recorded so far). `open_output` is the CLI's
+    own atomic writer (temporary file, fsync, rename)."""
+    from provenance.export.output import open_output
+
+    with open_output(path) as stream:
+        stream.write(text)
 
 
 def write_markdown(runs: list[dict[str, Any]], path: Path = RESULTS_MD) -> None:
