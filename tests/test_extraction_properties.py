@@ -110,3 +110,96 @@ def test_the_title_word_shortcut_never_hides_a_role_before_a_name(head):
     found = _PRE_APPOSITIVE_ROLE.search(head)
     if found and any(word in TITLE_HEADS for word in found.group("role").split()):
         assert _may_hold_pre_role(head)
+
+
+# capitalised runs: names, honorifics, particles, initials, pronouns and plain words, each
+# followed by one of the separators that decide where a run starts and ends
+name_tokens = st.one_of(
+    st.sampled_from(
+        ["Maren", "Dahl", "O’Neill", "McAdam", "MacRae", "Jean-Luc", "He", "She", "It", "Their"]
+    ),
+    st.sampled_from(["Mr.", "Mrs.", "Sen.", "Sens.", "Gov.", "Capt.", "Sgt.", "Prof.", "Adm."]),
+    st.sampled_from(["Mrx.", "Sena.", "Dr", "J.", "U.S.", "A.B.C.", "É", "Ödön", "Ms"]),
+    st.sampled_from(["de", "van", "della", "bin", "y", "al", "ten", "dos", "den", "la", "el"]),
+    st.sampled_from(["said", "the", "minister", "delta", "yes", "terms", "by", "eleven"]),
+    st.text(alphabet="aAbBdDeEmMrRsStTvVyY.’'-", max_size=5),
+)
+separators = st.sampled_from(
+    [" ", " ", " ", "  ", "\u00a0", ". ", ", ", "\n", "’s ", "-", "'", "(", "“", ""]
+)
+name_texts = st.lists(st.tuples(name_tokens, separators).map("".join), max_size=16).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(name_texts)
+def test_the_fast_scanners_find_what_their_patterns_find(text):
+    from provenance.extraction import lexicon as lx
+
+    assert [m.span() for m in lx.name_sequences(text)] == [
+        m.span() for m in lx.NAME_SEQUENCE.finditer(text)
+    ]
+    assert lx.title_phrases(text) == [m.span() for m in lx.TITLE_PHRASE.finditer(text)]
+    assert lx.pronoun_spans(text) == [m.span() for m in lx.PRONOUN.finditer(text)]
+
+
+cue_texts = st.lists(
+    st.one_of(
+        st.sampled_from(["said", "says", "according to", "told", "added", "statement"]),
+        st.sampled_from(["quoted as saying", "in a statement", "went on", "saying", "as"]),
+        st.sampled_from(["é", "ß", "٣", "²", "_", "~", "’", "'", "“", "—", "😀", "𝐀", "x"]),
+        st.sampled_from([" ", "\n", "\u00a0", ", ", ".", "("]),
+    ),
+    max_size=20,
+).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(cue_texts)
+def test_the_cue_scan_skips_what_a_word_class_would(text):
+    import re
+
+    from provenance.extraction import lexicon as lx
+
+    reference = re.compile(r"[^\w’'~](" + lx.trie_pattern(lx._cue_alternatives) + r")(?![\w’'])")
+    assert [m.span(1) for m in lx._cue_after(text)] == [m.span(1) for m in reference.finditer(text)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=8), st.sampled_from(list(MARKS + "\n‟‚"))), max_size=30))
+def test_the_find_scans_find_what_a_character_class_finds(parts):
+    import re
+
+    from provenance.extraction.quotes import (
+        _DOUBLE_MARKS,
+        _SINGLE_MARKS,
+        char_positions,
+        paragraphs,
+    )
+
+    text = "".join(parts)
+    assert paragraphs(text) == [m.span() for m in re.finditer(r"[^\n]+", text)]
+    for marks in (_DOUBLE_MARKS, _SINGLE_MARKS):
+        pattern = "[" + re.escape(marks) + "]"
+        assert char_positions(text, marks) == [m.start() for m in re.finditer(pattern, text)]
+
+
+# word, stop marks, closing marks, then what follows: the pieces a sentence end is made of
+stop_texts = st.lists(
+    st.tuples(
+        st.sampled_from(["Mr", "U.S", "said", "We", "it", "9", "$5", "~x", "(Ore", "J", ""]),
+        st.sampled_from(["", ".", "!", "?", "…", "...", "?!", ".."]),
+        st.sampled_from(["", "”", "’", ")", "]", "'", '"']),
+        st.sampled_from([" ", "  ", "\n", "\u00a0", "\t", " “", " (", "", " '"]),
+    ).map("".join),
+    max_size=20,
+).map("".join)
+
+
+@settings(max_examples=800, deadline=None)
+@given(stop_texts)
+def test_sentence_ends_are_the_pattern_matches(text):
+    from provenance.extraction.attribution import _SENTENCE_END, _sentence_ends
+
+    assert [m.span() for m in _sentence_ends(text)] == [
+        m.span() for m in _SENTENCE_END.finditer(text)
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from provenance.extraction.names import TITLE_HEADS
 
@@ -225,7 +226,27 @@ CUE = re.compile(_word_start_trie(_cue_alternatives) + r"(?![\w’'])", re.IGNOR
 # Whole-document cue scanning (cue_spans) runs case-sensitively on a lowercased copy and
 # anchors on the character before the word, which is faster still than CUE.
 _CUE_LOWER = re.compile(_word_start_trie(_cue_alternatives) + r"(?![\w’'])")
-_CUE_AFTER = re.compile(r"[^\w’'~](" + trie_pattern(_cue_alternatives) + r")(?![\w’'])")
+# The character before a cue is not a word character (nor ’ ' ~). A leading class with \w in
+# it makes sre look every character up in the Unicode tables while it skips ahead; this one
+# is a plain bitmap that stands for [^\w’'~] on ASCII and lets every other character through,
+# so cue_spans drops the few matches after a non-ASCII letter or digit itself.
+_CUE_AFTER = re.compile(r"[^0-9A-Za-z_’'~](" + trie_pattern(_cue_alternatives) + r")(?![\w’'])")
+
+
+def _cue_after(lowered: str) -> Iterator[re.Match[str]]:
+    """The matches a `[^\\w’'~]`-led _CUE_AFTER would give: one after a non-ASCII word
+    character is dropped, and the search goes on from the character after it, as it would."""
+    pos = 0
+    while True:
+        for match in _CUE_AFTER.finditer(lowered, pos):
+            before = lowered[match.start()]
+            if before < "\x80" or not before.isalnum():
+                yield match
+                continue
+            pos = match.start() + 1
+            break
+        else:
+            return
 
 
 def cue_spans(text: str, lowered: str | None = None) -> tuple[list[int], list[int]]:
@@ -243,7 +264,7 @@ def cue_spans(text: str, lowered: str | None = None) -> tuple[list[int], list[in
     if first is not None:
         starts.append(first.start())
         ends.append(first.end())
-    for match in _CUE_AFTER.finditer(lowered):
+    for match in _cue_after(lowered):
         start, end = match.span(1)
         # is_verb_use, with its common case inlined: a lowercase cue after one space and a
         # lowercase letter (not a possessive s) needs only the determiner test
@@ -533,14 +554,19 @@ _HONORIFIC_TAILS = {
 # skip ahead fast instead of trying the whole pattern at every position. The first token's
 # alternatives are NAME_TOKEN's, continued after that capital (the honorifics through
 # lookbehinds on it); Mc/Mac/O’ prefixes need no branch of their own, as [\w’'\-]* covers them.
+# Two lookaheads only prune: the honorific lookbehinds run only before a short lowercase run
+# and a dot, and a further token is tried only where a capital or a particle's first letter
+# follows the spaces (sre tries every alternative in turn, and most words are neither).
+_PARTICLE_INITIALS = "".join(sorted(set(re.findall(r"\b[a-z]", _PARTICLES))))
+_NEXT_TOKEN_START = "[" + re.escape(UPPERCASE + _PARTICLE_INITIALS) + "]"
 _FAST_NAME_SEQUENCE = re.compile(
     rf"{_UPPER_CLASS}(?<![\w’'\-].)"
     rf"(?:\.(?:{_UPPER_CLASS}\.)+|"
-    + "(?:"
+    + r"(?=[a-z]{1,3}\.)(?:"
     + "|".join(f"(?<={k})(?:{v})" for k, v in _HONORIFIC_TAILS.items())
     + r")\.|"
     + rf"\.(?=\s{_UPPER_CLASS})|[\w’'\-]*)"
-    rf"(?:[ \u00a0]+(?:{_PARTICLES}[ \u00a0]+)?{_NOT_PRONOUN}{NAME_TOKEN})*"
+    rf"(?:[ \u00a0]+(?={_NEXT_TOKEN_START})(?:{_PARTICLES}[ \u00a0]+)?{_NOT_PRONOUN}{NAME_TOKEN})*"
 )
 
 
