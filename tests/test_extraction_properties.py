@@ -203,3 +203,32 @@ def test_sentence_ends_are_the_pattern_matches(text):
     assert [m.span() for m in _sentence_ends(text)] == [
         m.span() for m in _SENTENCE_END.finditer(text)
     ]
+
+
+name_strings = st.lists(
+    st.one_of(
+        st.sampled_from(["Ann", "Lee", "Mr.", "Smith's", "Jones’", "x.", "abc. ", "(D-Ore.)"]),
+        st.sampled_from([" ", "  ", "\u00a0", "\t", "\n", "\u2009", "\x1f", "\u3000", ""]),
+        st.text(max_size=3),
+    ),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(name_strings)
+def test_name_cleaning_shortcuts_skip_only_what_changes_nothing(text):
+    """parse_speaker and _analyse_name call a substitution only when a substring test passes:
+    wherever one is skipped, it would have left the text as it was."""
+    from provenance.extraction import attribution, names
+
+    if not any(bracket in text for bracket in "[]{}()<>"):
+        assert names._BRACKETS.sub(" ", text) == text
+    if not ("  " in text or not text.isprintable()):
+        assert names._SPACES.sub(" ", text) == text
+    if not ("'" in text or "’" in text):
+        assert names._POSSESSIVE.sub("", text) == text
+        assert attribution._NAME_POSSESSIVE.sub("", text) == text
+    if "." not in text:
+        assert attribution._NAME_SENTENCE_BREAK.split(text, maxsplit=1)[0] == text
+        assert attribution._NAME_TRAILING_STOP.sub("", text) == text

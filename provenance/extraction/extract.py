@@ -26,7 +26,7 @@ QuoteKind = Literal["full", "partial", "fragment", "headline"]
 __all__ = ["ExtractedQuote", "QuoteKind", "extract_quotes"]  # the package re-exports names
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class ExtractedQuote:
     wording: str
     spans: tuple[tuple[int, int], ...]
@@ -41,7 +41,37 @@ class ExtractedQuote:
     repeat_of: int | None
     # "person" or "organisation" as this document shows the speaker (None without one): the
     # extractor knows an organisation from its context, a name list alone does not
-    speaker_kind: str | None = None
+    speaker_kind: str | None
+
+    def __init__(
+        self,
+        wording: str,
+        spans: tuple[tuple[int, int], ...],
+        kind: QuoteKind,
+        speaker: str | None,
+        attributed_as: str | None,
+        cue: str | None,
+        confidence: float,
+        sentence: str,
+        speaker_title: str | None,
+        speaker_affiliation: str | None,
+        repeat_of: int | None,
+        speaker_kind: str | None = None,
+    ) -> None:
+        """Written out, as SpeakerName's is: mypyc compiles it (a frozen dataclass's own
+        `__init__` runs interpreted)."""
+        object.__setattr__(self, "wording", wording)
+        object.__setattr__(self, "spans", spans)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "speaker", speaker)
+        object.__setattr__(self, "attributed_as", attributed_as)
+        object.__setattr__(self, "cue", cue)
+        object.__setattr__(self, "confidence", confidence)
+        object.__setattr__(self, "sentence", sentence)
+        object.__setattr__(self, "speaker_title", speaker_title)
+        object.__setattr__(self, "speaker_affiliation", speaker_affiliation)
+        object.__setattr__(self, "repeat_of", repeat_of)
+        object.__setattr__(self, "speaker_kind", speaker_kind)
 
 
 _OPEN_MARK = attrgetter("open_mark")
