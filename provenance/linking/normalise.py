@@ -59,6 +59,11 @@ def normalise(text: str) -> str:
 
 def _normalise_any(text: str) -> str:
     t = unicodedata.normalize("NFKC", text).translate(_TRANS)
+    if t.isascii():
+        # Typographic quotes, apostrophes and dashes were all there was to normalise (most
+        # non-ASCII wordings): the rest is `_normalise_ascii`'s table, not four regex passes
+        # over the text (about 10x fewer instructions). Dots become word breaks either way.
+        return _normalise_ascii(t)
     t = _ELLIPSIS.sub(" ", t).casefold()
     t = _NON_WORD.sub(" ", t)
     t = _EDGE_APOS.sub(" ", t)
