@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -280,6 +281,10 @@ class IdAllocator:
         return self._sequences[table]
 
 
+# Rows per SQLite INSERT statement, and the fewest bound parameters any SQLite build allows
+# in one statement (999 before 3.32).
+SQLITE_ROWS_PER_INSERT = 64
+SQLITE_MAX_VARIABLES = 999
 _PROCESSORS: dict[tuple[str, str, tuple[str, ...]], list[Callable[[Any], Any] | None]] = {}
 
 
@@ -327,11 +332,26 @@ def insert_rows(
             for row in rows:
                 copy.write_row(row)
         return
-    marks = ", ".join("?" for _ in columns)
-    connection.exec_driver_sql(
-        f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})",
-        [tuple(row) for row in rows],
-    )
+    # Several rows per INSERT: SQLite codes a CHECK's IN list of three or more values as a
+    # temporary table built once per execution, so one-row statements built it for every
+    # row (most of an occurrence row's cost); a multi-row VALUES builds it once per chunk.
+    # Full chunks go in one executemany, the rest in power-of-two pieces: a few distinct
+    # statements per table, each compiled once per connection (pysqlite caches them).
+    width = max(1, min(SQLITE_ROWS_PER_INSERT, SQLITE_MAX_VARIABLES // len(columns)))
+    one = "(" + ", ".join("?" for _ in columns) + ")"
+    head = f"INSERT INTO {quote(table.name)} ({names}) VALUES "
+    start, total = 0, len(rows)
+    while start < total:
+        size = min(width, 1 << ((total - start).bit_length() - 1))
+        stop = start + (total - start) // size * size
+        connection.exec_driver_sql(
+            head + ", ".join([one] * size),
+            [
+                tuple(chain.from_iterable(rows[first : first + size]))
+                for first in range(start, stop, size)
+            ],
+        )
+        start = stop
 
 
 # A bulk load at least this large into a table holding fewer rows rebuilds its indexes.
