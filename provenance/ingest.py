@@ -828,21 +828,39 @@ def _write_variants(
             for variant_id, quote_id, (_, key) in zip(variant_ids, quote_ids, new, strict=True)
         ],
     )
-    # Each new quote's canonical is its only variant (a primary-key update per quote, sent
-    # as one executemany: no plan depends on table statistics a bulk load leaves stale).
-    connection.execute(
-        QUOTE.update()
-        .where(QUOTE.c.id == bindparam("row_id"))
-        .values(canonical_variant_id=bindparam("canonical")),
-        [
-            {"row_id": quote_id, "canonical": variant_id}
-            for quote_id, variant_id in zip(quote_ids, variant_ids, strict=True)
-        ],
-    )
+    # Each new quote's canonical is its only variant.
+    if (
+        connection.dialect.name == "sqlite"
+        and _consecutive(quote_ids)
+        and _consecutive(variant_ids)
+    ):
+        # SQLite's ids are consecutive (`IdAllocator`): one statement over the new quotes'
+        # rowid range sets them all, without a statement execution per quote.
+        connection.exec_driver_sql(
+            "UPDATE quote SET canonical_variant_id = id + ? WHERE id BETWEEN ? AND ?",
+            (variant_ids[0] - quote_ids[0], quote_ids[0], quote_ids[-1]),
+        )
+    else:
+        # A primary-key update per quote, sent as one executemany: no plan depends on table
+        # statistics a bulk load leaves stale (PostgreSQL).
+        connection.execute(
+            QUOTE.update()
+            .where(QUOTE.c.id == bindparam("row_id"))
+            .values(canonical_variant_id=bindparam("canonical")),
+            [
+                {"row_id": quote_id, "canonical": variant_id}
+                for quote_id, variant_id in zip(quote_ids, variant_ids, strict=True)
+            ],
+        )
     for (position, key), variant_id, quote_id in zip(new, variant_ids, quote_ids, strict=True):
         found[key] = (variant_id, quote_id)
         created[position].append(variant_id)
     return created
+
+
+def _consecutive(ids: list[int]) -> bool:
+    """Whether ascending, distinct `ids` (as `IdAllocator` hands them out) have no gap."""
+    return bool(ids) and ids[-1] - ids[0] == len(ids) - 1
 
 
 def _clip(value: str | None, limit: int) -> str | None:
