@@ -24,7 +24,7 @@ from provenance.linking import (
     plan_links,
 )
 from provenance.linking.model import Scores
-from provenance.linking.normalise import _normalise_any, _normalise_ascii
+from provenance.linking.normalise import _normalise_ascii, _normalise_reference
 
 KATO, SMITH, SUGA, ISHIBA = 1, 2, 3, 4
 K_SHORT = "It does exist as a card."
@@ -102,8 +102,24 @@ def test_normalise_keeps_word_order_and_inner_apostrophes() -> None:
 def test_ascii_normalisation_matches_the_general_path(text: str) -> None:
     """The ASCII shortcut must give exactly what NFKC, translation and the four regex passes
     give: stored keys and comparisons depend on it."""
-    assert _normalise_ascii(text) == _normalise_any(text)
-    assert normalise(text) == _normalise_any(text)
+    assert _normalise_ascii(text) == _normalise_reference(text)
+    assert normalise(text) == _normalise_reference(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            string.printable + "'`_-.\u2019\u2018\u2032\u201c\u201d\u2014\u2013\u2026\u00e9\u00df"
+            "\u00a0\uff07\uff0d\ufb01\u0130\u212a\u00bd"
+        ),
+        max_size=60,
+    )
+)
+def test_typographic_normalisation_matches_the_general_path(text: str) -> None:
+    """Text that NFKC and the quote and dash replacements leave ASCII takes the ASCII table;
+    anything else the regex passes: both must give what the general path gives."""
+    assert normalise.__wrapped__(text) == _normalise_reference(text)
 
 
 def test_ascii_normalisation_apostrophes_and_breaks() -> None:
