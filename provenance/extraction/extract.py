@@ -271,8 +271,12 @@ _TITLE_WORD = re.compile(r"[^\W\d_][\w’'\-]*")
 def _looks_like_title(wording: str) -> bool:
     """A short quoted Title Case phrase ("Fox News Sunday", "The Art of the Deal") names a
     show, book or slogan; a woven-in one is not taken as speech without a cue next to it."""
-    words = _TITLE_WORD.findall(wording)
-    if not words or len(words) > 8:
+    words: list[str] = []
+    for match in _TITLE_WORD.finditer(wording):  # a ninth word settles it: stop there
+        if len(words) == 8:
+            return False
+        words.append(match.group())
+    if not words:
         return False
     long_words = [w for w in words if len(w) > 3] or words
     return all(w[0].isupper() for w in long_words)
