@@ -861,10 +861,19 @@ def verdicts(result: dict[str, Any], runs: list[dict[str, Any]]) -> list[tuple[s
             )
         )
     elif result["backend"] == "postgresql":
-        sqlite_run = _find(runs, "sqlite", n)
+        # only against SQLite on the same code: a later, faster SQLite run is no baseline
+        sqlite_run = _find(runs, "sqlite", n, code=result.get("code"))
         if sqlite_run:
             ratio = result["end_to_end"]["seconds"] / sqlite_run["end_to_end"]["seconds"]
             rows.append(("PostgreSQL <= 2x SQLite", f"{ratio:.2f}x", verdict(ratio <= 2)))
+        else:
+            rows.append(
+                (
+                    "PostgreSQL <= 2x SQLite",
+                    "no SQLite run of the same code and size: run with --compare-db",
+                    "not measured",
+                )
+            )
     scaling = result.get("workers_scaling")
     if scaling:
         rows.append(
@@ -887,8 +896,17 @@ def _nearest(
     return min(matching, key=lambda r: abs(datetime.fromisoformat(r["started_at"]) - at))
 
 
-def _find(runs: list[dict[str, Any]], backend: str, articles: int) -> dict[str, Any] | None:
-    matching = [r for r in runs if r["backend"] == backend and r["articles"] == articles]
+def _find(
+    runs: list[dict[str, Any]], backend: str, articles: int, code: str | None = None
+) -> dict[str, Any] | None:
+    """The latest run of that backend and size (of that code, when given)."""
+    matching = [
+        r
+        for r in runs
+        if r["backend"] == backend
+        and r["articles"] == articles
+        and (code is None or r.get("code") == code)
+    ]
     return matching[-1] if matching else None
 
 

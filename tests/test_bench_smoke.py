@@ -272,3 +272,19 @@ def test_bench_refuses_a_json_path_in_a_missing_folder(
         bench_run.parse_arguments(["--articles", "10", "--json", str(tmp_path / "no" / "r.json")])
     assert stopped.value.code == 2
     assert "its folder does not exist" in capsys.readouterr().err
+
+
+def test_a_postgresql_run_is_compared_with_sqlite_on_its_own_code_only():
+    """A later SQLite run of faster code is no baseline for an older PostgreSQL run."""
+    sqlite_old = {"backend": "sqlite", "articles": 10, "code": "old", "end_to_end": {"seconds": 4}}
+    sqlite_new = {"backend": "sqlite", "articles": 10, "code": "new", "end_to_end": {"seconds": 1}}
+    postgres = {
+        "backend": "postgresql",
+        "articles": 10,
+        "code": "old",
+        "end_to_end": {"seconds": 6},
+    }
+    runs = [sqlite_old, postgres, sqlite_new]
+    assert bench_run._find(runs, "sqlite", 10, code="old") is sqlite_old
+    assert bench_run._find(runs, "sqlite", 10) is sqlite_new
+    assert bench_run._find(runs, "sqlite", 10, code="other") is None
