@@ -168,16 +168,15 @@ def build_corpus(articles: int, seed: int, folder: Path) -> dict[str, Any]:
 def reset_database(url: str) -> None:
     """Empty the benchmark database: delete a SQLite file, or drop a PostgreSQL schema."""
     from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
 
-    parsed = make_url(url)
+    from provenance.storage.db import parse_url
+
+    parsed = parse_url(url)  # a bare postgresql:// gets the psycopg driver there
     if parsed.get_backend_name() == "sqlite":
         if parsed.database:
             for suffix in ("", "-wal", "-shm"):
                 Path(parsed.database + suffix).unlink(missing_ok=True)
         return
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
     engine = create_engine(parsed)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
@@ -187,9 +186,10 @@ def reset_database(url: str) -> None:
 
 def database_size(url: str) -> int:
     from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
 
-    parsed = make_url(url)
+    from provenance.storage.db import parse_url
+
+    parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         base = parsed.database or ""
         return sum(
@@ -197,8 +197,6 @@ def database_size(url: str) -> int:
             for suffix in ("", "-wal")
             if os.path.exists(base + suffix)
         )
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
     engine = create_engine(parsed)
     with engine.connect() as connection:
         size = connection.execute(text("SELECT pg_database_size(current_database())")).scalar()

@@ -836,9 +836,10 @@ def _write_variants(
     ):
         # SQLite's ids are consecutive (`IdAllocator`): one statement over the new quotes'
         # rowid range sets them all, without a statement execution per quote.
-        connection.exec_driver_sql(
-            "UPDATE quote SET canonical_variant_id = id + ? WHERE id BETWEEN ? AND ?",
-            (variant_ids[0] - quote_ids[0], quote_ids[0], quote_ids[-1]),
+        connection.execute(
+            QUOTE.update()
+            .where(QUOTE.c.id.between(quote_ids[0], quote_ids[-1]))
+            .values(canonical_variant_id=QUOTE.c.id + (variant_ids[0] - quote_ids[0]))
         )
     else:
         # A primary-key update per quote, sent as one executemany: no plan depends on table
