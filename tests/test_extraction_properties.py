@@ -83,6 +83,20 @@ def test_the_title_word_shortcut_never_hides_an_appositive(tail):
         assert any(word.casefold() in TITLE_HEADS for word in found[0].split())
 
 
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(
+        st.one_of(role_pieces, st.sampled_from(sorted(TITLE_HEADS)), st.characters()),
+        max_size=16,
+    ).map("".join)
+)
+def test_the_title_piece_test_matches_the_regex_split(tail):
+    from provenance.extraction.attribution import _ROLE_BREAKS, _holds_title_piece
+
+    pieces = _ROLE_BREAKS.split(tail)
+    assert _holds_title_piece(tail) == (not TITLE_HEADS.isdisjoint(p.casefold() for p in pieces))
+
+
 # text, often an organisation's possessive, more text, then the comma before a name
 # text, often an organisation's possessive and role words, then the comma before a name
 role_words = st.lists(
