@@ -11,8 +11,8 @@ by side in one run (only the interpreted one where there is no build):
   upper bound, the figure earlier sessions reported);
 - ingest: `provenance.ingest.ingest` with one worker into a fresh SQLite database (reading,
   extraction, speakers, variants, review items; no linking), after the process has
-  imported everything and frozen it for the collector (`gc.freeze()`, as `provenance
-  ingest` does), so the figure is per article and leaves out start-up.
+  imported everything and tuned the collector (`provenance.cli.settle_collector`, as
+  `provenance ingest` does), so the figure is per article and leaves out start-up.
 
 The template articles are quote-dense (about 60 quotes in 5 KB, several times a news
 article), so they are the harder figure; a folder of real articles shows the everyday one.
@@ -20,7 +20,6 @@ article), so they are the harder figure; a folder of real articles shows the eve
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import random
@@ -183,6 +182,7 @@ def _ingest(articles: list[str]) -> tuple[float, float, int]:
     """Ingest the articles (written to a temporary folder) into a fresh SQLite database."""
     import tempfile
 
+    from provenance.cli import settle_collector
     from provenance.ingest import ingest
     from provenance.storage.db import initialise
 
@@ -194,7 +194,7 @@ def _ingest(articles: list[str]) -> tuple[float, float, int]:
         database, _, _ = initialise(f"sqlite:///{tmp}/bench.db")
         _warm_up()
         ingest(database, [], workers=1)  # imports the storage side before the clock starts
-        gc.freeze()  # as `provenance ingest` does once it has imported everything
+        settle_collector()  # as `provenance ingest` does once it has imported everything
         wall, cpu = time.perf_counter(), time.process_time()
         report = ingest(database, [folder], workers=1)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu

