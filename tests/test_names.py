@@ -83,3 +83,19 @@ def test_possessive_affiliation_keeps_every_word_before_the_mark() -> None:
     assert parse_speaker("CLSA's Nicholas Smith") == SpeakerName(None, "Nicholas Smith", "CLSA")
     assert parse_speaker("Bank of Japan’s Kazuo Ueda").affiliation == "Bank of Japan"
     assert parse_speaker("Smith's").affiliation is None  # a lone possessive names nobody else
+
+
+def test_name_memos_stay_bounded_and_right_after_starting_over() -> None:
+    from provenance.extraction import names
+
+    first = names.parse_speaker("CLSA's Nicholas Smith")
+    for index in range(names.MEMO_LIMIT + 10):
+        names.normalise_name(f"Person Number{index}")
+    assert len(names._NORMALISED) <= names.MEMO_LIMIT
+    assert len(names._PARSED) <= names.MEMO_LIMIT
+    # an entry dropped when its memo started over is computed again, the same
+    assert names.parse_speaker("CLSA's Nicholas Smith") == first
+    assert (first.affiliation, first.name) == ("CLSA", "Nicholas Smith")
+    assert names.normalise_name("Finance Minister Katsunobu Kato") == "katsunobu kato"
+    assert names.gender_of("Mr Kato") == "m" and names.gender_of("Kato") is None
+    assert names.same_person("Kato", "Katsunobu Kato") == "same"

@@ -23,6 +23,7 @@ from provenance.extraction.names import (
     is_given_name,
     normalise_name,
     parse_speaker,
+    remember,
     same_person,
 )
 from provenance.extraction.quotes import RawQuote, char_positions, paragraphs
@@ -381,9 +382,18 @@ def _looks_like_person(parsed_title: str | None, bare: str) -> bool | None:
     return None
 
 
-@lru_cache(maxsize=32768)
-def _analyse_name(text: str) -> tuple[int, str, SpeakerName, bool | None] | None:
+AnalysedName = tuple[int, str, SpeakerName, bool | None]
+_ANALYSED: dict[str, AnalysedName | None] = {}
+
+
+def _analyse_name(text: str) -> AnalysedName | None:
     """Text-only part of name registration: (offset of the name, cleaned form, parse, verdict)."""
+    if text in _ANALYSED:
+        return _ANALYSED[text]
+    return remember(_ANALYSED, text, _analyse_name_uncached(text))
+
+
+def _analyse_name_uncached(text: str) -> AnalysedName | None:
     cleaned, shift = _strip_leading_stopwords(text, 0)
     # each pattern needs a dot or an apostrophe, which few names hold: a substring test first
     # spares the regex calls (thousands of instructions each)

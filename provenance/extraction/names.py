@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from rapidfuzz import fuzz
 
@@ -937,9 +936,35 @@ _SPACES = re.compile(r"\s+")
 _NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "esq", "phd"})
 
 
-@lru_cache(maxsize=16384)
+# The name functions below are pure and called hundreds of times an article, mostly with
+# names seen before. Their results sit in plain dicts that a compiled caller reads inline,
+# where functools' cache costs a call through its wrapper and list bookkeeping on every hit.
+# A full memo starts over; the names of the next article or two refill it.
+MEMO_LIMIT = 16384
+_Result = TypeVar("_Result")
+
+
+def remember(memo: dict[Any, Any], key: object, value: _Result) -> _Result:
+    """Store a pure function's result for `key` and return it."""
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
+_FOLDED: dict[str, str] = {}
+_CORES: dict[str, str] = {}
+
+
 def _fold(text: str) -> str:
     """NFKC + casefold + drop combining accents, so 'Katō' and 'Kato' compare equal."""
+    folded = _FOLDED.get(text)
+    if folded is not None:
+        return folded
+    return remember(_FOLDED, text, _fold_uncached(text))
+
+
+def _fold_uncached(text: str) -> str:
     if text.isascii():  # most names: normalisation changes no ASCII character
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
@@ -947,9 +972,11 @@ def _fold(text: str) -> str:
     return stripped.casefold()
 
 
-@lru_cache(maxsize=16384)
 def _token_core(token: str) -> str:
-    return _fold(token).strip(".,;:'’\"“”‘-")
+    core = _CORES.get(token)
+    if core is not None:
+        return core
+    return remember(_CORES, token, _fold(token).strip(".,;:'’\"“”‘-"))
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -968,12 +995,21 @@ class SpeakerName:
         object.__setattr__(self, "affiliation", affiliation)
 
 
-@lru_cache(maxsize=16384)
+_PARSED: dict[str, SpeakerName] = {}
+
+
 def parse_speaker(name_as_written: str) -> SpeakerName:
     """Split "CLSA's Nicholas Smith" / "Japan's Finance Minister Katsunobu Kato" into parts.
 
     The richer companion of split_title: a leading possessive ("CLSA's") becomes the affiliation.
     """
+    parsed = _PARSED.get(name_as_written)
+    if parsed is not None:
+        return parsed
+    return remember(_PARSED, name_as_written, _parse_speaker(name_as_written))
+
+
+def _parse_speaker(name_as_written: str) -> SpeakerName:
     text = unicodedata.normalize("NFKC", name_as_written)
     # the substitutions change only text holding what they replace, which few names do:
     # substring tests first spare the regex calls (thousands of instructions each)
@@ -1011,9 +1047,18 @@ def split_title(name_as_written: str) -> tuple[str | None, str]:
     return parsed.title, parsed.name
 
 
-@lru_cache(maxsize=16384)
+_NORMALISED: dict[str, str] = {}
+
+
 def normalise_name(name: str) -> str:
     """Canonical comparable form of a personal name: no titles, possessives, punctuation or case."""
+    normalised = _NORMALISED.get(name)
+    if normalised is not None:
+        return normalised
+    return remember(_NORMALISED, name, _normalise_name(name))
+
+
+def _normalise_name(name: str) -> str:
     bare = parse_speaker(name).name
     folded = _fold(bare)
     folded = _NON_NAME_CHARS.sub(" ", folded.replace("’", "'"))
@@ -1031,13 +1076,24 @@ def _initial_matches(a: str, b: str) -> bool:
     return (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b))
 
 
-@lru_cache(maxsize=16384)
-def same_person(a: str, b: str) -> Literal["same", "possible", "different"]:
+Verdict = Literal["same", "possible", "different"]
+_VERDICTS: dict[tuple[str, str], Verdict] = {}
+
+
+def same_person(a: str, b: str) -> Verdict:
     """Decide whether two name strings can denote one person.
 
     A name whose tokens are all contained in the other's is "same" (Kato / Katsunobu Kato);
     a shared surname with a conflicting given name is only "possible" (Yoshihide / Shigeru Suga).
     """
+    key = (a, b)
+    verdict = _VERDICTS.get(key)
+    if verdict is not None:
+        return verdict
+    return remember(_VERDICTS, key, _same_person(a, b))
+
+
+def _same_person(a: str, b: str) -> Verdict:
     tokens_a = normalise_name(a).split()
     tokens_b = normalise_name(b).split()
     if not tokens_a or not tokens_b:
@@ -1070,9 +1126,19 @@ def is_given_name(token: str) -> bool:
     return token in MALE_GIVEN or token in FEMALE_GIVEN
 
 
-@lru_cache(maxsize=16384)
-def gender_of(name_as_written: str, title: str | None = None) -> Literal["m", "f"] | None:
+Gender = Literal["m", "f"]
+_GENDERS: dict[tuple[str, str | None], Gender | None] = {}
+
+
+def gender_of(name_as_written: str, title: str | None = None) -> Gender | None:
     """Guess gender from honorifics, gendered role words or a small given-name list."""
+    key = (name_as_written, title)
+    if key in _GENDERS:
+        return _GENDERS[key]
+    return remember(_GENDERS, key, _gender_of(name_as_written, title))
+
+
+def _gender_of(name_as_written: str, title: str | None) -> Gender | None:
     words = [_token_core(tok) for tok in (f"{title or ''} {name_as_written}").split()]
     for word in words:
         if word in MALE_CUES:
