@@ -30,7 +30,7 @@ from provenance.review.queue import (
     possible_alias_row,
     refresh_scope,
 )
-from provenance.storage.db import Database, IdAllocator, insert_rows
+from provenance.storage.db import Database, IdAllocator, insert_rows, select_matching
 from provenance.storage.maintenance import refresh_statistics
 from provenance.storage.models import (
     SPEECH_KINDS,
@@ -764,19 +764,16 @@ def _find_variants(
                 missing.add(key)
     # A speaker created in this transaction has no stored wordings yet.
     pairs = sorted(pair for pair in missing if not state.directory.created_now(pair[0]))
-    for start in range(0, len(pairs), 400):
-        chunk = pairs[start : start + 400]
-        for variant_id, speaker_id, digest, quote_id in connection.execute(
-            select(
-                VARIANT.c.id, VARIANT.c.speaker_id, VARIANT.c.normalised_hash, VARIANT.c.quote_id
-            ).where(
-                VARIANT.c.speaker_id.in_({p[0] for p in chunk}),
-                VARIANT.c.normalised_hash.in_({p[1] for p in chunk}),
-            )
-        ):
-            pair = (speaker_id, digest)
-            if pair in missing and (pair not in found or variant_id < found[pair][0]):
-                found[pair] = (variant_id, quote_id)
+    for variant_id, speaker_id, digest, quote_id in select_matching(
+        connection,
+        VARIANT,
+        ("id", "speaker_id", "normalised_hash", "quote_id"),
+        ("speaker_id", "normalised_hash"),
+        pairs,
+    ):
+        pair = (speaker_id, digest)
+        if pair not in found or variant_id < found[pair][0]:
+            found[pair] = (variant_id, quote_id)
     for pair in missing & found.keys():
         state.pending_variants[pair] = found[pair]
     new: list[tuple[int, tuple[int, str]]] = []

@@ -266,3 +266,35 @@ def test_bulk_writes_with_allocated_ids(db_url: str) -> None:
         later,
     ]
     database.dispose()
+
+
+def test_select_matching_finds_exactly_the_wanted_rows(db_url: str) -> None:
+    """The VALUES-joined lookup returns what filtering every row in Python would, over more
+    wanted tuples than one statement takes, some of which no row holds."""
+    import random
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from provenance.storage.db import insert_rows, select_matching
+    from provenance.storage.models import Speaker
+
+    rng = random.Random(3)
+    table = Speaker.__table__
+    database, _, _ = initialise(db_url)
+    names = [f"Name {n}" for n in range(400)]
+    kinds = ["person", "organisation", "unknown"]
+    now = datetime(2025, 1, 2, tzinfo=UTC)
+    rows = [(i, rng.choice(names), rng.choice(kinds), now) for i in range(1, 301)]
+    with database.writing() as connection:
+        insert_rows(connection, table, ("id", "name", "kind", "created_at"), rows)
+    every = [(kind, name) for kind in kinds for name in [*names, "Nobody"]]
+    wanted = rng.sample(every, 700)  # more than one statement takes (499 pairs)
+    with database.writing() as connection:
+        found = list(select_matching(connection, table, ("id", "name"), ("kind", "name"), wanted))
+        stored = connection.execute(select(table.c.id, table.c.name, table.c.kind)).all()
+    keys = set(wanted)
+    expected = {(i, name) for i, name, kind in stored if (kind, name) in keys}
+    assert len(found) == len({tuple(row) for row in found}) == len(expected) > 0
+    assert {tuple(row) for row in found} == expected
+    database.dispose()
