@@ -451,6 +451,35 @@ def test_any_decodable_text_roundtrips_and_never_invents_dates(body: str) -> Non
         assert all("\n" not in (v or "") for v in (doc.meta.title, doc.meta.author))
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["\ufeff", "\r\n", "\n", "\r", "é", "“", "😀", "a b", "\x00", "\x1b"]),
+        min_size=1,
+        max_size=10,
+    ).map("".join),
+    st.sampled_from(["utf-8", "utf-16", "cp1252"]),
+    st.binary(max_size=3),
+)
+def test_document_digest_is_the_texts_utf8_digest(body: str, encoding: str, tail: bytes) -> None:
+    """A plain UTF-8 file is hashed as read, any other as its text encoded again: the digest
+    is the same either way (BOMs, CRLF, other encodings, invalid bytes)."""
+    import tempfile
+
+    try:
+        data = body.encode(encoding) + tail
+    except UnicodeEncodeError:
+        data = body.encode("utf-8") + tail
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "d.txt"
+        path.write_bytes(data)
+        try:
+            doc = read_document(path)
+        except InputError:
+            return
+    assert doc.sha256 == hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
+
+
 # --- HTML ------------------------------------------------------------------------------------
 
 

@@ -153,6 +153,7 @@ def read_document(path: Path | str) -> Document:
     data = _read_bytes(path, shown)
     is_html = _is_html(path, data)
     warnings: list[str] = []
+    encoded = b""  # the text as UTF-8 when the file holds exactly that
     if is_html:
         from provenance.readers.html import extract_html
 
@@ -162,13 +163,18 @@ def read_document(path: Path | str) -> Document:
         if not meta.title:
             meta = meta.merged(SourceMeta(title=infer_text_meta(text).title))
     else:
-        text = _decode_text(data, shown, warnings).replace("\r\n", "\n")
+        decoded = _decode_text(data, shown, warnings)
+        text = decoded.replace("\r\n", "\n")
         if not text.strip():
             raise _empty(shown)
         meta = infer_text_meta(text)
+        # Plain UTF-8 read as it is (no warning: neither UTF-16 nor a fallback; no BOM, no
+        # CRLF) encodes back to the file's own bytes: hash those instead of encoding again.
+        if not warnings and len(text) == len(decoded) and not data.startswith(codecs.BOM_UTF8):
+            encoded = data
     if not text.strip():
         raise _empty(shown)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(encoded or text.encode("utf-8")).hexdigest()
     return Document(
         path=path.as_posix(), text=text, sha256=digest, meta=meta, warnings=tuple(warnings)
     )
