@@ -86,7 +86,18 @@ class IngestReport:
 
 
 def spans_text(spans: Sequence[tuple[int, int]]) -> str:
-    return ";".join(f"{start}:{end}" for start, end in spans)
+    if len(spans) == 1:  # most quotes: no generator and join for one pair
+        return f"{spans[0][0]}:{spans[0][1]}"
+    return ";".join([f"{start}:{end}" for start, end in spans])
+
+
+def spans_extent(spans: Sequence[tuple[int, int]]) -> tuple[int, int]:
+    """(first start, last end) of the spans; (0, 0) for none."""
+    if len(spans) == 1:
+        return spans[0][0], spans[0][1]
+    if not spans:
+        return 0, 0
+    return min(start for start, _ in spans), max(end for _, end in spans)
 
 
 def parse_spans(value: str) -> list[tuple[int, int]]:
@@ -231,14 +242,12 @@ def prepare_document(
     flagged: list[int] = []
     count = 0
     for index, quote in enumerate(quotes):
-        spans = quote.spans or ((0, 0),)
         is_speech = quote.kind in SPEECH_KINDS
         occurrences.append(
             (
                 quote.wording,
                 spans_text(quote.spans),
-                min(start for start, _ in spans),
-                max(end for _, end in spans),
+                *spans_extent(quote.spans),
                 _clip(quote.attributed_as, 255),
                 _clip(quote.cue, 64),
                 quote.kind,

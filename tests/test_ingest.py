@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from provenance.cli import main
@@ -366,3 +368,19 @@ def test_the_ingest_command_settles_the_collector_after_its_imports(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert shown.stdout.split() == ["10000", "True"]
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 10_000), st.integers(0, 10_000)).map(sorted).map(tuple),
+        max_size=4,
+    )
+)
+def test_span_shortcuts_match_the_general_form(spans: list[tuple[int, int]]) -> None:
+    """One span (most quotes) skips the join and the generators; any count gives the same."""
+    from provenance.ingest import spans_extent, spans_text
+
+    assert spans_text(spans) == ";".join(f"{start}:{end}" for start, end in spans)
+    whole = spans or [(0, 0)]
+    assert spans_extent(spans) == (min(s for s, _ in whole), max(e for _, e in whole))
+    assert parse_spans(spans_text(spans)) == spans
