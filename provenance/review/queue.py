@@ -82,11 +82,15 @@ def _json_default(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime | date) else str(value)
 
 
+# What `json.dumps(..., sort_keys=True, default=_json_default)` builds on every call.
+_FINGERPRINT_JSON = json.JSONEncoder(sort_keys=True, default=_json_default)
+
+
 def fingerprint(*parts: Any) -> str:
     """Digest of an item's evidence; the JSON encoder's own hook turns dates into ISO text,
     exactly as ``jsonable`` would (stored fingerprints stay valid), without walking every
     value in Python first."""
-    blob = json.dumps(list(parts), sort_keys=True, default=_json_default)
+    blob = _FINGERPRINT_JSON.encode(list(parts))
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
