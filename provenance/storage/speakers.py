@@ -153,8 +153,11 @@ class SpeakerDirectory:
         self._new_aliases: list[tuple[int, str, str, str]] = []
         self._asked: set[tuple[int, int]] = set()  # possible-alias pairs already flagged
         self._asked_pending: list[tuple[int, int]] = []
-        # name as written -> (bare name, title, affiliation, normalised bare name)
-        self._parsed: dict[str, tuple[str, str | None, str | None, str]] = {}
+        # name as written -> (bare name, title, affiliation, normalised bare name, its
+        # aliases: the stripped bare name and name as written, once each, normalised)
+        self._parsed: dict[
+            str, tuple[str, str | None, str | None, str, tuple[tuple[str, str], ...]]
+        ] = {}
         self._normal: dict[str, str] = {}  # alias as written -> normalise_name(alias)
         self._name_tokens: dict[str, _NameTokens] = {}  # stored speaker name -> its tokens
         rows = connection.execute(
@@ -331,12 +334,18 @@ class SpeakerDirectory:
             state = self._state[speaker_id] = list(row)
         return state
 
-    def _parse(self, name_as_written: str) -> tuple[str, str | None, str | None, str]:
+    def _parse(
+        self, name_as_written: str
+    ) -> tuple[str, str | None, str | None, str, tuple[tuple[str, str], ...]]:
         parsed = self._parsed.get(name_as_written)
         if parsed is None:
             speaker = parse_speaker(name_as_written)
             bare = speaker.name or name_as_written
-            parsed = (bare, speaker.title, speaker.affiliation, normalise_name(bare))
+            aliases = tuple(
+                (alias, self._normalised(alias))
+                for alias in dict.fromkeys((bare.strip(), name_as_written.strip()))
+            )
+            parsed = (bare, speaker.title, speaker.affiliation, normalise_name(bare), aliases)
             if len(self._parsed) < 200_000:
                 self._parsed[name_as_written] = parsed
         return parsed
@@ -364,7 +373,9 @@ class SpeakerDirectory:
         ``kind`` is what extraction read from the text ("they" resolved to a country is an
         organisation); without it a new speaker's kind comes from its name's words.
         """
-        bare, parsed_title, parsed_affiliation, normalised_bare = self._parse(name_as_written)
+        bare, parsed_title, parsed_affiliation, normalised_bare, aliases = self._parse(
+            name_as_written
+        )
         affiliation = affiliation or parsed_affiliation
         title = title or parsed_title
         speaker_id, possible = self._match(bare, normalised_bare)
@@ -380,7 +391,7 @@ class SpeakerDirectory:
             state = self._stored_state(connection, speaker_id)
             before = list(state)
             # Keep the fullest form of the name and the latest stated role/affiliation.
-            if len(normalised_bare.split()) > len(normalise_name(state[0] or "").split()):
+            if len(normalised_bare.split()) > len(self._normalised(state[0] or "").split()):
                 state[0] = bare.strip()
             state[1] = title or state[1]
             state[2] = affiliation or state[2]
@@ -388,8 +399,7 @@ class SpeakerDirectory:
                 self._undo.setdefault(speaker_id, before)
                 self._dirty.add(speaker_id)
             name = state[0] or bare.strip()
-        for alias in dict.fromkeys((bare.strip(), name_as_written.strip())):
-            normalised = self._normalised(alias)
+        for alias, normalised in aliases:
             if normalised and normalised not in self._by_alias:
                 self._new_aliases.append((speaker_id, alias, normalised, "extracted"))
                 self._remember(normalised, speaker_id, name, pending=True)
