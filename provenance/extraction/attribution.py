@@ -466,10 +466,8 @@ _APPOSITIVE_STOP = re.compile(r"[,;:]")
 
 # What never belongs to an appositive's role: every word of a role is one of the pieces a
 # tail splits into here, so a tail with no title word among them has no role to find.
-_ROLE_BREAKS = re.compile(r"[\s,;:.~“”\"()]+")
-
-
-_ROLE_BREAK_MARKS = ',;:.~“”"()'  # _ROLE_BREAKS without the whitespace
+_ROLE_BREAK_MARKS = ',;:.~“”"()'
+_ROLE_BREAKS = re.compile(r"[\s" + re.escape(_ROLE_BREAK_MARKS) + "]+")
 
 
 def _holds_title_piece(tail: str) -> bool:

@@ -158,7 +158,6 @@ class SpeakerDirectory:
         self._parsed: dict[
             str, tuple[str, str | None, str | None, str, tuple[tuple[str, str], ...]]
         ] = {}
-        self._normal: dict[str, str] = {}  # alias as written -> normalise_name(alias)
         self._name_tokens: dict[str, _NameTokens] = {}  # stored speaker name -> its tokens
         rows = connection.execute(
             select(SpeakerAlias.normalised, SpeakerAlias.speaker_id, Speaker.name)
@@ -342,21 +341,13 @@ class SpeakerDirectory:
             speaker = parse_speaker(name_as_written)
             bare = speaker.name or name_as_written
             aliases = tuple(
-                (alias, self._normalised(alias))
+                (alias, normalise_name(alias))
                 for alias in dict.fromkeys((bare.strip(), name_as_written.strip()))
             )
             parsed = (bare, speaker.title, speaker.affiliation, normalise_name(bare), aliases)
             if len(self._parsed) < 200_000:
                 self._parsed[name_as_written] = parsed
         return parsed
-
-    def _normalised(self, alias: str) -> str:
-        normalised = self._normal.get(alias)
-        if normalised is None:
-            normalised = normalise_name(alias)
-            if len(self._normal) < 200_000:
-                self._normal[alias] = normalised
-        return normalised
 
     def resolve(
         self,
@@ -391,7 +382,7 @@ class SpeakerDirectory:
             state = self._stored_state(connection, speaker_id)
             before = list(state)
             # Keep the fullest form of the name and the latest stated role/affiliation.
-            if len(normalised_bare.split()) > len(self._normalised(state[0] or "").split()):
+            if len(normalised_bare.split()) > len(normalise_name(state[0] or "").split()):
                 state[0] = bare.strip()
             state[1] = title or state[1]
             state[2] = affiliation or state[2]
