@@ -10,6 +10,7 @@ from pytest_alembic.tests import (  # noqa: F401 - collected as tests
     test_upgrade,
 )
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from provenance.storage.migrations import alembic_config as provenance_alembic_config
 
@@ -210,3 +211,53 @@ def test_0004_indexes_the_variant_foreign_keys_of_a_populated_database(
     assert _counts(alembic_engine) == {table: 1 for table in SAMPLE_ROWS}
     alembic_runner.migrate_down_to("0003")
     assert indexes() == before
+
+
+# Each one-of CHECK after 0006: (table, column, an allowed value, a refused one).
+ONE_OF_CHECKS = [
+    ("speaker", "kind", "organisation", "robot"),
+    ("speaker_alias", "origin", "editor", "guess"),
+    ("quote", "status", "reviewed", "done"),
+    ("variant", "relation", "linked", "cousin"),
+    ("link", "relation", "drift", "cousin"),
+    ("link", "origin", "editor", "guess"),
+    ("link", "status", "rejected", "maybe"),
+    ("occurrence", "kind", "headline", "rumour"),
+    ("occurrence", "status", "not_a_quote", "maybe"),
+    ("review_item", "kind", "single_source", "other"),
+    ("review_item", "state", "closed", "lost"),
+]
+
+
+def test_0006_one_of_checks_still_refuse_other_values_and_build_no_table_per_row(
+    alembic_runner, alembic_engine
+) -> None:  # type: ignore[no-untyped-def]
+    """0006 spells the one-of CHECKs as OR'd comparisons: each still allows exactly its
+    values on both backends, rows written before it survive, and on SQLite an insert into
+    any of these tables no longer opens a temporary table (the IN list's cost per row)."""
+    alembic_runner.migrate_down_to("base")
+    alembic_runner.migrate_up_to("0005")
+    with alembic_engine.begin() as connection:
+        for table, row in SAMPLE_ROWS.items():
+            columns = ", ".join(row)
+            values = ", ".join(f":{c}" for c in row)
+            connection.execute(text(f"INSERT INTO {table} ({columns}) VALUES ({values})"), row)
+    alembic_runner.migrate_up_to("0006")
+    assert _counts(alembic_engine) == {table: 1 for table in SAMPLE_ROWS}
+    for table, column, allowed, refused in ONE_OF_CHECKS:
+        change = text(f"UPDATE {table} SET {column} = :value WHERE id = 1")
+        with alembic_engine.connect() as connection:
+            assert connection.execute(change, {"value": allowed}).rowcount == 1
+            with pytest.raises(IntegrityError):
+                connection.execute(change, {"value": refused})
+            connection.rollback()
+    if alembic_engine.dialect.name == "sqlite":
+        with alembic_engine.connect() as connection:
+            for table in {table for table, *_ in ONE_OF_CHECKS}:
+                row = SAMPLE_ROWS[table]
+                columns = ", ".join(row)
+                values = ", ".join(f":{c}" for c in row)
+                plan = connection.execute(
+                    text(f"EXPLAIN INSERT INTO {table} ({columns}) VALUES ({values})"), row
+                ).all()
+                assert "OpenEphemeral" not in {step[1] for step in plan}, table

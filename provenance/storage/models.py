@@ -59,9 +59,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    quoted = ", ".join(f"'{v}'" for v in values)
-    return f"{column} IN ({quoted})"
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    """A CHECK that `column` holds one of `values`, spelt as comparisons joined by OR: SQLite
+    codes `IN` with three or more values as a temporary table built for every row it checks,
+    about a sixth of an occurrence insert (migration 0006)."""
+    return " OR ".join(f"{column} = '{value}'" for value in values)
 
 
 class Base(DeclarativeBase):
@@ -111,7 +113,7 @@ class Speaker(Base):
     """A person or organisation, one row across all sources however the name is written."""
 
     __tablename__ = "speaker"
-    __table_args__ = (CheckConstraint(_in("kind", SPEAKER_KINDS), name="kind"),)
+    __table_args__ = (CheckConstraint(_one_of("kind", SPEAKER_KINDS), name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255), index=True)
@@ -130,7 +132,7 @@ class SpeakerAlias(Base):
     """A way a speaker's name is written; the normalised form finds the speaker again."""
 
     __tablename__ = "speaker_alias"
-    __table_args__ = (CheckConstraint(_in("origin", ALIAS_ORIGINS), name="origin"),)
+    __table_args__ = (CheckConstraint(_one_of("origin", ALIAS_ORIGINS), name="origin"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     speaker_id: Mapped[int] = mapped_column(
@@ -147,7 +149,7 @@ class Quote(Base):
     """One utterance by one speaker: a cluster of wordings with a canonical one."""
 
     __tablename__ = "quote"
-    __table_args__ = (CheckConstraint(_in("status", QUOTE_STATUSES), name="status"),)
+    __table_args__ = (CheckConstraint(_one_of("status", QUOTE_STATUSES), name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     speaker_id: Mapped[int] = mapped_column(ForeignKey("speaker.id"), index=True)
@@ -180,7 +182,7 @@ class Variant(Base):
     __tablename__ = "variant"
     __table_args__ = (
         UniqueConstraint("quote_id", "normalised_hash"),
-        CheckConstraint(_in("relation", RELATIONS), name="relation"),
+        CheckConstraint(_one_of("relation", RELATIONS), name="relation"),
         Index("ix_variant_speaker_wording", "speaker_id", "normalised_hash"),
     )
 
@@ -222,8 +224,8 @@ class Occurrence(Base):
 
     __tablename__ = "occurrence"
     __table_args__ = (
-        CheckConstraint(_in("kind", QUOTE_KINDS), name="kind"),
-        CheckConstraint(_in("status", OCCURRENCE_STATUSES), name="status"),
+        CheckConstraint(_one_of("kind", QUOTE_KINDS), name="kind"),
+        CheckConstraint(_one_of("status", OCCURRENCE_STATUSES), name="status"),
         CheckConstraint("confidence >= 0 AND confidence <= 1", name="confidence"),
     )
 
@@ -255,9 +257,9 @@ class Link(Base):
     __tablename__ = "link"
     __table_args__ = (
         UniqueConstraint("variant_a_id", "variant_b_id"),
-        CheckConstraint(_in("relation", RELATIONS), name="relation"),
-        CheckConstraint(_in("origin", LINK_ORIGINS), name="origin"),
-        CheckConstraint(_in("status", LINK_STATUSES), name="status"),
+        CheckConstraint(_one_of("relation", RELATIONS), name="relation"),
+        CheckConstraint(_one_of("origin", LINK_ORIGINS), name="origin"),
+        CheckConstraint(_one_of("status", LINK_STATUSES), name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -298,8 +300,8 @@ class ReviewItem(Base):
 
     __tablename__ = "review_item"
     __table_args__ = (
-        CheckConstraint(_in("kind", REVIEW_KINDS), name="kind"),
-        CheckConstraint(_in("state", REVIEW_STATES), name="state"),
+        CheckConstraint(_one_of("kind", REVIEW_KINDS), name="kind"),
+        CheckConstraint(_one_of("state", REVIEW_STATES), name="state"),
         Index("ix_review_item_queue", "state", "priority"),
         # Finds the alias items of a speaker (either end), and those ingest just queued.
         Index("ix_review_item_kind_other_speaker", "kind", "other_speaker_id"),
