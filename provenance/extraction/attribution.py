@@ -999,7 +999,6 @@ def build_document(
     mentions = doc.mentions
     mention_starts = doc.mention_starts
     last_mention = doc.last_mention
-    register_name = resolver.register_name
     bisect_right = bisect.bisect_right
     sentence_index = 0  # index into sentence_starts of the current mention's sentence
     sentence_count = len(sentence_starts)
@@ -1016,7 +1015,7 @@ def build_document(
                     heading = title_case[para] = _title_case_line(masked, lo, hi, first_line)
                 if heading:
                     continue
-            mention = register_name(mention_text, start, end)
+            mention = resolver.register_name(mention_text, start, end)  # a native call
             if mention is None:
                 continue
         elif kind == "title":
