@@ -298,3 +298,11 @@ def test_select_matching_finds_exactly_the_wanted_rows(db_url: str) -> None:
     assert len(found) == len({tuple(row) for row in found}) == len(expected) > 0
     assert {tuple(row) for row in found} == expected
     database.dispose()
+
+
+def test_none_binds_as_null_through_the_registered_adapter(tmp_path: Path) -> None:
+    open_database(f"sqlite:///{tmp_path / 'n.db'}").dispose()  # registers it
+    assert (type(None), sqlite3.PrepareProtocol) in sqlite3.adapters
+    with sqlite3.connect(":memory:") as raw:
+        row = raw.execute("SELECT ? IS NULL, typeof(?), ?", (None, None, None)).fetchone()
+    assert row == (1, "null", None)

@@ -119,8 +119,26 @@ def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _bind_null_directly() -> None:
+    """Let pysqlite bind None without looking for a way to adapt it.
+
+    pysqlite binds int, float and str as they are but sends every other value, None
+    included, through its adapter registry; finding no adapter for None, it probes
+    `__adapt__` and `__conform__`, and each failed probe formats an AttributeError message
+    before discarding it (about 160 ns per NULL: 7% of an ingest's instructions). A
+    registered adapter that returns None unchanged ends the search at the first lookup.
+    The registry is process-wide, and None still binds as NULL, so no other sqlite3 user
+    sees a difference; an adapter someone else registered for None is left in place.
+    """
+    sqlite3.adapters.setdefault((type(None), sqlite3.PrepareProtocol), _NO_ADAPTERS.get)
+
+
+_NO_ADAPTERS: dict[None, None] = {}  # its `get` maps None to None, in C
+
+
 def make_engine(url: URL) -> Engine:
     if url.get_backend_name() == "sqlite":
+        _bind_null_directly()
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_settings)
         event.listen(engine, "begin", _sqlite_begin)
