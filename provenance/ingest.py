@@ -241,29 +241,55 @@ def prepare_document(
     repeats: list[tuple[int, int]] = []
     flagged: list[int] = []
     count = 0
+    last = len(quotes)
     for index, quote in enumerate(quotes):
-        is_speech = quote.kind in SPEECH_KINDS
+        # Each attribute read once: on the compiled extractor's objects every read is a
+        # descriptor call. `_clip`, `spans_text` and `spans_extent` are inlined for the
+        # common case (one span, values within their columns), where they return their
+        # input as it is.
+        kind = quote.kind
+        spans = quote.spans
+        confidence = quote.confidence
+        speaker = quote.speaker
+        title = quote.speaker_title
+        affiliation = quote.speaker_affiliation
+        attributed_as = quote.attributed_as
+        cue = quote.cue
+        repeat_of = quote.repeat_of
+        wording = quote.wording
+        if len(spans) == 1:
+            start, end = spans[0]
+            shown_spans = f"{start}:{end}"
+        else:
+            shown_spans = spans_text(spans)
+            start, end = spans_extent(spans)
         occurrences.append(
             (
-                quote.wording,
-                spans_text(quote.spans),
-                *spans_extent(quote.spans),
-                _clip(quote.attributed_as, 255),
-                _clip(quote.cue, 64),
-                quote.kind,
-                max(0.0, min(1.0, quote.confidence)),
+                wording,
+                shown_spans,
+                start,
+                end,
+                attributed_as
+                if attributed_as is None or len(attributed_as) <= 255
+                else _clip(attributed_as, 255),
+                cue if cue is None or len(cue) <= 64 else _clip(cue, 64),
+                kind,
+                confidence if 0.0 < confidence < 1.0 else max(0.0, min(1.0, confidence)),
                 quote.sentence,
-                _clip(quote.speaker_title, 255),
-                _clip(quote.speaker_affiliation, 255),
+                title if title is None or len(title) <= 255 else _clip(title, 255),
+                affiliation
+                if affiliation is None or len(affiliation) <= 255
+                else _clip(affiliation, 255),
             )
         )
-        if is_speech and quote.speaker:
-            normalised = normalise(quote.wording)
+        is_speech = kind in SPEECH_KINDS
+        if is_speech and speaker:
+            normalised = normalise(wording)
             speech.append(
                 (
-                    quote.speaker,
-                    quote.speaker_title,
-                    quote.speaker_affiliation,
+                    speaker,
+                    title,
+                    affiliation,
                     normalised,
                     wording_hash(normalised),
                     quote.speaker_kind,
@@ -271,11 +297,12 @@ def prepare_document(
             )
         else:
             speech.append(None)
-        if quote.repeat_of is not None and 0 <= quote.repeat_of < len(quotes):
-            repeats.append((index, quote.repeat_of))
-        if is_speech and quote.repeat_of is None:
+        if repeat_of is not None:
+            if 0 <= repeat_of < last:
+                repeats.append((index, repeat_of))
+        elif is_speech:
             count += 1
-            if quote.confidence < LOW_CONFIDENCE or not quote.speaker:
+            if confidence < LOW_CONFIDENCE or not speaker:
                 flagged.append(index)
     return PreparedSource(
         path=shown,

@@ -384,3 +384,70 @@ def test_span_shortcuts_match_the_general_form(spans: list[tuple[int, int]]) -> 
     whole = spans or [(0, 0)]
     assert spans_extent(spans) == (min(s for s, _ in whole), max(e for _, e in whole))
     assert parse_spans(spans_text(spans)) == spans
+
+
+_OPTIONAL_TEXT = st.none() | st.text(max_size=300)
+
+
+@given(
+    st.lists(
+        st.builds(
+            dict,
+            wording=st.text(max_size=40),
+            spans=st.lists(
+                st.tuples(st.integers(0, 10_000), st.integers(0, 10_000)).map(sorted).map(tuple),
+                max_size=3,
+            ).map(tuple),
+            kind=st.sampled_from(["full", "partial", "fragment", "headline"]),
+            speaker=st.none() | st.sampled_from(["", "Kato", "Nicholas Smith"]),
+            attributed_as=_OPTIONAL_TEXT,
+            cue=st.none() | st.text(max_size=80),
+            confidence=st.floats(allow_nan=True) | st.sampled_from([0, 1, -0.0, 0.0, 1.0]),
+            sentence=st.text(max_size=20),
+            speaker_title=_OPTIONAL_TEXT,
+            speaker_affiliation=_OPTIONAL_TEXT,
+            repeat_of=st.none() | st.integers(-1, 4),
+            speaker_kind=st.none() | st.just("person"),
+        ),
+        max_size=5,
+    )
+)
+def test_prepared_values_match_the_general_helpers(fields: list[dict]) -> None:
+    """`prepare_document` inlines `_clip`, the span helpers and the confidence clamp for the
+    common case: every value, type included, is what the helpers give."""
+    from provenance.extraction import ExtractedQuote
+    from provenance.ingest import _clip, prepare_document, spans_extent, spans_text
+    from provenance.readers import Document
+    from provenance.review.queue import LOW_CONFIDENCE
+
+    quotes = [ExtractedQuote(**values) for values in fields]
+    document = Document("a.txt", "text", "0" * 64)
+    prepared = prepare_document("a.txt", document, document.meta, quotes)
+    expected = [
+        (
+            q.wording,
+            spans_text(q.spans),
+            *spans_extent(q.spans),
+            _clip(q.attributed_as, 255),
+            _clip(q.cue, 64),
+            q.kind,
+            max(0.0, min(1.0, q.confidence)),
+            q.sentence,
+            _clip(q.speaker_title, 255),
+            _clip(q.speaker_affiliation, 255),
+        )
+        for q in quotes
+    ]
+    assert repr(prepared.occurrences) == repr(expected)
+    speech = [q.kind in ("full", "partial") and q.repeat_of is None for q in quotes]
+    assert prepared.quotes == sum(speech)
+    assert prepared.flagged == [
+        index
+        for index, q in enumerate(quotes)
+        if speech[index] and (q.confidence < LOW_CONFIDENCE or not q.speaker)
+    ]
+    assert prepared.repeats == [
+        (index, q.repeat_of)
+        for index, q in enumerate(quotes)
+        if q.repeat_of is not None and 0 <= q.repeat_of < len(quotes)
+    ]
