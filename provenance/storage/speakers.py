@@ -154,10 +154,12 @@ class SpeakerDirectory:
         self._asked: set[tuple[int, int]] = set()  # possible-alias pairs already flagged
         self._asked_pending: list[tuple[int, int]] = []
         # name as written -> (bare name, title, affiliation, normalised bare name, its
-        # aliases: the stripped bare name and name as written, once each, normalised)
+        # aliases: the stripped bare name and name as written, once each, normalised; the
+        # stripped bare name, the normalised bare name's word count)
         self._parsed: dict[
-            str, tuple[str, str | None, str | None, str, tuple[tuple[str, str], ...]]
+            str, tuple[str, str | None, str | None, str, tuple[tuple[str, str], ...], str, int]
         ] = {}
+        self._word_counts: dict[str | None, int] = {}  # see `_words_in`
         self._name_tokens: dict[str, _NameTokens] = {}  # stored speaker name -> its tokens
         rows = connection.execute(
             select(SpeakerAlias.normalised, SpeakerAlias.speaker_id, Speaker.name)
@@ -335,7 +337,7 @@ class SpeakerDirectory:
 
     def _parse(
         self, name_as_written: str
-    ) -> tuple[str, str | None, str | None, str, tuple[tuple[str, str], ...]]:
+    ) -> tuple[str, str | None, str | None, str, tuple[tuple[str, str], ...], str, int]:
         parsed = self._parsed.get(name_as_written)
         if parsed is None:
             speaker = parse_speaker(name_as_written)
@@ -344,7 +346,16 @@ class SpeakerDirectory:
                 (alias, normalise_name(alias))
                 for alias in dict.fromkeys((bare.strip(), name_as_written.strip()))
             )
-            parsed = (bare, speaker.title, speaker.affiliation, normalise_name(bare), aliases)
+            normalised = normalise_name(bare)
+            parsed = (
+                bare,
+                speaker.title,
+                speaker.affiliation,
+                normalised,
+                aliases,
+                bare.strip(),
+                len(normalised.split()),
+            )
             if len(self._parsed) < 200_000:
                 self._parsed[name_as_written] = parsed
         return parsed
@@ -364,8 +375,8 @@ class SpeakerDirectory:
         ``kind`` is what extraction read from the text ("they" resolved to a country is an
         organisation); without it a new speaker's kind comes from its name's words.
         """
-        bare, parsed_title, parsed_affiliation, normalised_bare, aliases = self._parse(
-            name_as_written
+        bare, parsed_title, parsed_affiliation, normalised_bare, aliases, stripped, words = (
+            self._parse(name_as_written)
         )
         affiliation = affiliation or parsed_affiliation
         title = title or parsed_title
@@ -374,27 +385,41 @@ class SpeakerDirectory:
         if speaker_id is None:
             # Fetch a few ids ahead: on PostgreSQL each fetch is a round trip.
             speaker_id = ids.take(connection, "speaker", 1, spare=15)[0]
-            self._state[speaker_id] = [bare.strip(), title, affiliation]
+            self._state[speaker_id] = [stripped, title, affiliation]
             self._undo[speaker_id] = None
             self._created[speaker_id] = kind or speaker_kind(bare)
-            name = bare.strip()
+            name = stripped
         else:
-            state = self._stored_state(connection, speaker_id)
-            before = list(state)
+            state = self._state.get(speaker_id) or self._stored_state(connection, speaker_id)
+            held_name, held_role, held_affiliation = state
             # Keep the fullest form of the name and the latest stated role/affiliation.
-            if len(normalised_bare.split()) > len(normalise_name(state[0] or "").split()):
-                state[0] = bare.strip()
-            state[1] = title or state[1]
-            state[2] = affiliation or state[2]
-            if state != before:
-                self._undo.setdefault(speaker_id, before)
+            new_name = stripped if words > self._words_in(held_name) else held_name
+            new_role = title or held_role
+            new_affiliation = affiliation or held_affiliation
+            if (
+                new_name != held_name
+                or new_role != held_role
+                or new_affiliation != held_affiliation
+            ):
+                self._undo.setdefault(speaker_id, list(state))
                 self._dirty.add(speaker_id)
-            name = state[0] or bare.strip()
+                state[:] = new_name, new_role, new_affiliation
+            name = new_name or stripped
         for alias, normalised in aliases:
             if normalised and normalised not in self._by_alias:
                 self._new_aliases.append((speaker_id, alias, normalised, "extracted"))
                 self._remember(normalised, speaker_id, name, pending=True)
         return Resolution(speaker_id, created, possible if created else [])
+
+    def _words_in(self, name: str | None) -> int:
+        """Words in a stored name as `normalise_name` reads it, counted once per name: every
+        resolution of a known speaker compares the name it holds with the one written."""
+        count = self._word_counts.get(name)
+        if count is None:
+            count = len(normalise_name(name or "").split())
+            if len(self._word_counts) < 200_000:
+                self._word_counts[name] = count
+        return count
 
 
 @dataclass(frozen=True)
