@@ -306,3 +306,53 @@ def test_none_binds_as_null_through_the_registered_adapter(tmp_path: Path) -> No
     with sqlite3.connect(":memory:") as raw:
         row = raw.execute("SELECT ? IS NULL, typeof(?), ?", (None, None, None)).fetchone()
     assert row == (1, "null", None)
+
+
+def test_insert_rows_stores_what_a_core_insert_stores(db_url: str) -> None:
+    """Bind processing a column at a time (None skipped, a repeated value processed once)
+    stores each value exactly as a Core insert does, over more rows than one statement
+    takes."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from provenance.storage.db import insert_rows
+    from provenance.storage.models import ReviewItem
+
+    table = ReviewItem.__table__
+    columns = ("id", "kind", "subject", "payload", "priority", "state", "opened_at")
+    columns += ("created_at", "updated_at", "required_decisions")
+    rng = random.Random(5)
+    now = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+    moments = [None, now, now, now + timedelta(seconds=1)]
+    rows = [
+        (
+            row_id,
+            "attribution",
+            f"attribution:{row_id}",
+            rng.choice([{"a": row_id}, {"b": [1, None]}]),
+            rng.choice([1, 2.5, 300.0, 0]),
+            "open",
+            rng.choice(moments),
+            rng.choice(moments[1:]),
+            now,
+            1,
+        )
+        for row_id in range(1, 301)
+    ]
+    database, _, _ = initialise(db_url)
+    with database.writing() as connection:
+        insert_rows(connection, table, columns, rows)
+        connection.execute(
+            table.insert(),
+            [
+                dict(zip(columns, (row[0] + 1000, row[1], f"core:{row[0]}", *row[3:]), strict=True))
+                for row in rows
+            ],
+        )
+    shown = ", ".join(f"CAST({name} AS TEXT)" for name in columns[3:])
+    with database.engine.connect() as connection:
+        stored = connection.exec_driver_sql(f"SELECT id, {shown} FROM review_item").all()
+    by_id = {row[0]: row[1:] for row in stored}
+    assert len(by_id) == 600
+    assert all(by_id[row_id] == by_id[row_id + 1000] for row_id in range(1, 301))
+    database.dispose()

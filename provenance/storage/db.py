@@ -324,31 +324,29 @@ def insert_rows(
         processors = _PROCESSORS[key] = [
             table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
         ]
+    count = len(columns)
+    flat: list[Any] | None = None
     if any(processors):
-        active = [(i, p) for i, p in enumerate(processors) if p is not None]
-        # A value repeated row after row (a batch's one timestamp) is processed once.
-        last: dict[int, tuple[Any, Any]] = {i: (None, None) for i, _ in active}
-        converted = []
-        for row in rows:
-            values = list(row)
-            for index, process in active:
-                value = values[index]
-                if value is not None:
-                    seen, done = last[index]
-                    if value is not seen:
-                        done = process(value)
-                        last[index] = (value, done)
-                    values[index] = done
-            converted.append(values)
-        rows = converted
+        # Processed a column at a time over all rows laid end to end (column `index` is
+        # every `count`th value from `index`): no copy and loop per row.
+        flat = list(chain.from_iterable(rows))
+        if len(flat) != count * len(rows):
+            raise ValueError(f"rows for {table.name} must have one value per column")
+        for index, process in enumerate(processors):
+            if process is not None:
+                flat[index::count] = _processed(flat[index::count], process)
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(name) for name in columns)
     if dialect.name == "postgresql":
         raw = connection.connection.driver_connection
         statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
         with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-            for row in rows:
-                copy.write_row(row)
+            if flat is None:
+                for row in rows:
+                    copy.write_row(row)
+            else:
+                for start in range(0, len(flat), count):
+                    copy.write_row(flat[start : start + count])
         return
     # Several rows per INSERT: each statement execution has a fixed cost in pysqlite and
     # SQLite (binding, reset, step), which one-row statements paid for every row (an
@@ -367,9 +365,30 @@ def insert_rows(
             [
                 tuple(chain.from_iterable(rows[first : first + size]))
                 for first in range(start, stop, size)
+            ]
+            if flat is None
+            else [
+                tuple(flat[first * count : (first + size) * count])
+                for first in range(start, stop, size)
             ],
         )
         start = stop
+
+
+def _processed(values: list[Any], process: Callable[[Any], Any]) -> list[Any]:
+    """`process` applied to each value but None; a value repeated value after value (a
+    batch's one timestamp) is processed once."""
+    processed = []
+    seen: Any = None
+    done: Any = None
+    for value in values:
+        if value is None:
+            processed.append(None)
+            continue
+        if value is not seen:
+            seen, done = value, process(value)
+        processed.append(done)
+    return processed
 
 
 def select_matching(
