@@ -97,7 +97,8 @@ def spans_extent(spans: Sequence[tuple[int, int]]) -> tuple[int, int]:
         return spans[0][0], spans[0][1]
     if not spans:
         return 0, 0
-    return min(start for start, _ in spans), max(end for _, end in spans)
+    starts, ends = zip(*spans, strict=True)  # min and max over tuples, not generators
+    return min(starts), max(ends)
 
 
 def parse_spans(value: str) -> list[tuple[int, int]]:
