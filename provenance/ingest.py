@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam
 from sqlalchemy.orm import Session
 
 from provenance.errors import InputError
@@ -486,8 +486,8 @@ class _Writer:
                 shas = sorted({item.sha256 for item in batch})
                 stored: dict[str, int] = {
                     sha: source_id
-                    for sha, source_id in connection.execute(
-                        select(SOURCE.c.sha256, SOURCE.c.id).where(SOURCE.c.sha256.in_(shas))
+                    for sha, source_id in select_matching(
+                        connection, SOURCE, ("sha256", "id"), ("sha256",), [(s,) for s in shas]
                     )
                 }
                 fresh: list[PreparedSource] = []
@@ -677,13 +677,10 @@ def _flag_attributions(
     new_ids = {variant_id for ids in created for variant_id in ids}
     older = sorted({found[key][0] for _, key, _ in flagged if key is not None} - new_ids)
     quote_of = {found[key][0]: found[key][1] for _, key, _ in flagged if key is not None}
-    for start in range(0, len(older), 500):
-        for variant_id, quote_id in connection.execute(
-            select(VARIANT.c.id, VARIANT.c.quote_id).where(
-                VARIANT.c.id.in_(older[start : start + 500])
-            )
-        ):
-            quote_of[variant_id] = quote_id
+    for variant_id, quote_id in select_matching(
+        connection, VARIANT, ("id", "quote_id"), ("id",), [(i,) for i in older]
+    ):
+        quote_of[variant_id] = quote_id
     subjects = [f"attribution:{occurrence_id}" for occurrence_id, _, _ in flagged]
     known = _known_subjects(connection, subjects)
     wording_at = OCCURRENCE_FIELDS.index("wording")
@@ -723,15 +720,12 @@ def _flag_attributions(
 
 
 def _known_subjects(connection: Connection, subjects: list[str]) -> set[str]:
-    known: set[str] = set()
-    ordered = sorted(set(subjects))
-    for start in range(0, len(ordered), 500):
-        known.update(
-            connection.scalars(
-                select(ITEM.c.subject).where(ITEM.c.subject.in_(ordered[start : start + 500]))
-            )
+    return {
+        subject
+        for (subject,) in select_matching(
+            connection, ITEM, ("subject",), ("subject",), [(s,) for s in sorted(set(subjects))]
         )
-    return known
+    }
 
 
 def _flag_possible_aliases(
