@@ -862,3 +862,12 @@ def test_csv_manifest_with_bom_and_crlf(tmp_path: Path) -> None:
     assert load_manifest(path).lookup("a.txt") == SourceMeta(
         outlet="Courier", published_at=datetime(2024, 4, 2)
     )
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="/\x00"), min_size=1, max_size=20))
+def test_folder_entry_suffix_matches_pathlib(name: str) -> None:
+    """The walk reads a file's suffix from its name as `PurePath.suffix` does."""
+    from provenance.readers.documents import _suffix
+
+    if name not in (".", ".."):
+        assert _suffix(name) == Path(name).suffix

@@ -105,10 +105,17 @@ def _walk(directory: Path, visiting: set[Path]) -> Iterator[Path]:
         child = directory / entry.name
         if entry.is_dir():  # follows symlinks; loops are cut above
             yield from _walk(child, visiting)
-        elif Path(entry.name).suffix.lower() in ARTICLE_SUFFIXES and (
+        elif _suffix(entry.name).lower() in ARTICLE_SUFFIXES and (
             entry.is_file() or entry.is_symlink()  # broken links too: the reader reports them
         ):
             yield child
+
+
+def _suffix(name: str) -> str:
+    """``PurePath(name).suffix`` for a folder entry's name, without building a path for
+    every file of a folder."""
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
 class RealPaths:
