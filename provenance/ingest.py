@@ -539,7 +539,14 @@ class _Writer:
 
 
 def wording_hash(normalised: str) -> str:
-    return hashlib.blake2b(normalised.encode("utf-8"), digest_size=20).hexdigest()
+    """The wording's blake2b-160 in hex. Copying an initialised hash is about half the cost
+    of initialising one (parameter block, keyword parsing): a third off every wording."""
+    digest = _BLAKE2B_160.copy()
+    digest.update(normalised.encode("utf-8"))
+    return digest.hexdigest()
+
+
+_BLAKE2B_160 = hashlib.blake2b(digest_size=20)  # never updated: only copied
 
 
 SOURCE = Source.__table__

@@ -451,3 +451,15 @@ def test_prepared_values_match_the_general_helpers(fields: list[dict]) -> None:
         for index, q in enumerate(quotes)
         if q.repeat_of is not None and 0 <= q.repeat_of < len(quotes)
     ]
+
+
+@given(st.text(max_size=200))
+def test_wording_hash_is_blake2b_160_of_the_utf8(normalised: str) -> None:
+    """Stored hashes must stay what a fresh blake2b of the wording gives."""
+    import hashlib
+
+    from provenance.ingest import wording_hash
+
+    expected = hashlib.blake2b(normalised.encode("utf-8"), digest_size=20).hexdigest()
+    assert wording_hash(normalised) == expected
+    assert wording_hash(normalised) == expected  # the shared initial state is unchanged
