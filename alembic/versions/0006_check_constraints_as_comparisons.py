@@ -22,6 +22,8 @@ down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# Values written out, not imported from the models: a migration describes the schema as it
+# stood at its revision, whatever the models say later.
 RELATIONS = (
     "canonical",
     "identical",
