@@ -227,11 +227,20 @@ class PreparedSource:
 def prepare(path: Path) -> PreparedSource | FileOutcome:
     """Read, extract and prepare one file: the CPU-bound part of ingest, safe to run in a
     worker."""
+    shown = path.as_posix()
     try:
         document = read_document(path)
     except InputError as error:
-        return FileOutcome(path.as_posix(), "failed", message=error.line())
-    return prepare_document(path.as_posix(), document, document.meta, extract_quotes(document.text))
+        return FileOutcome(shown, "failed", message=error.line())
+    try:
+        quotes = extract_quotes(document.text, strict=True)
+    except Exception as error:  # a bug in extraction: this file, not the whole run
+        message = (
+            f"{shown}: extracting its quotes failed ({type(error).__name__}: {error}); "
+            "it was not stored — please report it with this file"
+        )
+        return FileOutcome(shown, "failed", message=message)
+    return prepare_document(shown, document, document.meta, quotes)
 
 
 def prepare_document(

@@ -234,6 +234,59 @@ def test_bad_files_are_reported_and_the_rest_goes_on(
     assert "Traceback" not in err
 
 
+def test_a_file_extraction_fails_on_is_reported_and_not_stored(
+    sqlite_url: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Extraction returns [] on an internal failure (it never raises), but ingest asks it
+    to raise: a file stored without its quotes would read as "unchanged" from then on, so
+    it is reported as failed and left out, and the rest of the batch goes on."""
+    import provenance.ingest as ingest_module
+    from provenance.extraction import extract_quotes
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    shutil.copy(SEEDS / "001_370038e54aac7e46.txt", folder / "a_good.txt")
+    (folder / "b_trips.txt").write_text("“This one trips the extractor,” said Ada Quill.\n")
+
+    def tripping(text: str, *, strict: bool = False) -> list:
+        if "trips the extractor" in text:
+            assert strict, "ingest must ask extraction to raise"
+            raise IndexError("string index out of range")
+        return extract_quotes(text, strict=strict)
+
+    monkeypatch.setattr(ingest_module, "extract_quotes", tripping)
+    code, out, err = cli(
+        capsys, "--db", sqlite_url, "ingest", str(folder), "--no-link", "-f", "json"
+    )
+    assert code == 1, "the exit code says something failed"
+    summary = json.loads(out)
+    assert summary["sources_new"] == 1 and summary["sources_failed"] == 1
+    failed = [line for line in err.splitlines() if line.startswith("failed:")]
+    assert len(failed) == 1 and "b_trips.txt" in failed[0]
+    assert "extracting its quotes failed (IndexError" in failed[0]
+    assert "not stored" in failed[0] and "Traceback" not in err
+    database = open_database(sqlite_url)
+    with database.session() as session:
+        paths = session.scalars(select(Source.path)).all()
+    database.dispose()
+    assert [Path(path).name for path in paths] == ["a_good.txt"]
+    # Fixed, the same file goes in as new, not "unchanged".
+    monkeypatch.setattr(ingest_module, "extract_quotes", extract_quotes)
+    code, out, _ = cli(capsys, "--db", sqlite_url, "ingest", str(folder), "--no-link", "-f", "json")
+    assert code == 0 and json.loads(out)["sources_new"] == 1
+
+
+def test_strict_extraction_gives_the_same_quotes() -> None:
+    from provenance.extraction import extract_quotes
+
+    text = (SEEDS / "001_370038e54aac7e46.txt").read_text(encoding="utf-8")
+    assert extract_quotes(text, strict=True) == extract_quotes(text)
+    assert extract_quotes("", strict=True) == []
+
+
 def test_missing_path_fails_before_writing(
     sqlite_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

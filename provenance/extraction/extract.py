@@ -513,10 +513,14 @@ def _lead_in_paragraph(doc: Document, attributor: Attributor, para_index: int):
     return attributor.lead_sentence_subject(sent_start, end)
 
 
-def extract_quotes(text: str) -> list[ExtractedQuote]:
-    """Extract and attribute every quotation; never raises (returns [] on internal failure)."""
+def extract_quotes(text: str, *, strict: bool = False) -> list[ExtractedQuote]:
+    """Extract and attribute every quotation. An internal failure (a bug: no input should
+    cause one) gives [] so that a caller never sees extraction raise, unless `strict`: then
+    it raises, so that ingest reports the file instead of storing it without its quotes."""
     if not isinstance(text, str) or not text:
         return []
+    if strict:
+        return _extract(text)
     try:
         return _extract(text)
     except Exception:
