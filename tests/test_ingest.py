@@ -209,6 +209,20 @@ def test_speakers_list(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> N
     assert "Jesper Koll" in rows
 
 
+def ingest_with_failures(
+    capsys: pytest.CaptureFixture[str], db_url: str, folder: Path, *, new: int, failed: int
+) -> tuple[str, list[str]]:
+    """Ingest a folder holding bad files: the run goes on, and its exit code, summary and
+    one line per failed file say what failed. Returns stderr and those lines."""
+    code, out, err = cli(capsys, "--db", db_url, "ingest", str(folder), "--no-link", "-f", "json")
+    assert code == 1, "the exit code says something failed"
+    summary = json.loads(out)
+    assert summary["sources_new"] == new and summary["sources_failed"] == failed
+    lines = [line for line in err.splitlines() if line.startswith("failed:")]
+    assert len(lines) == failed
+    return err, lines
+
+
 def test_bad_files_are_reported_and_the_rest_goes_on(
     sqlite_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -220,14 +234,7 @@ def test_bad_files_are_reported_and_the_rest_goes_on(
     (folder / "d_latin1.txt").write_bytes(
         "Caf\xe9 owner Ren\xe9e Dubois said: \u201cWe open at dawn.\u201d\n".encode("cp1252")
     )
-    code, out, err = cli(
-        capsys, "--db", sqlite_url, "ingest", str(folder), "--no-link", "-f", "json"
-    )
-    assert code == 1, "the exit code says something failed"
-    summary = json.loads(out)
-    assert summary["sources_new"] == 2 and summary["sources_failed"] == 2
-    failed = [line for line in err.splitlines() if line.startswith("failed:")]
-    assert len(failed) == 2
+    err, failed = ingest_with_failures(capsys, sqlite_url, folder, new=2, failed=2)
     assert any("b_empty.txt" in line for line in failed)
     assert any("c_binary.txt" in line for line in failed)
     assert any(line.startswith("warning:") and "d_latin1.txt" in line for line in err.splitlines())
@@ -258,14 +265,8 @@ def test_a_file_extraction_fails_on_is_reported_and_not_stored(
         return extract_quotes(text, strict=strict)
 
     monkeypatch.setattr(ingest_module, "extract_quotes", tripping)
-    code, out, err = cli(
-        capsys, "--db", sqlite_url, "ingest", str(folder), "--no-link", "-f", "json"
-    )
-    assert code == 1, "the exit code says something failed"
-    summary = json.loads(out)
-    assert summary["sources_new"] == 1 and summary["sources_failed"] == 1
-    failed = [line for line in err.splitlines() if line.startswith("failed:")]
-    assert len(failed) == 1 and "b_trips.txt" in failed[0]
+    err, failed = ingest_with_failures(capsys, sqlite_url, folder, new=1, failed=1)
+    assert "b_trips.txt" in failed[0]
     assert "extracting its quotes failed (IndexError" in failed[0]
     assert "not stored" in failed[0] and "Traceback" not in err
     database = open_database(sqlite_url)
