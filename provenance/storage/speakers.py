@@ -390,7 +390,7 @@ class SpeakerDirectory:
             self._created[speaker_id] = kind or speaker_kind(bare)
             name = stripped
         else:
-            state = self._state.get(speaker_id) or self._stored_state(connection, speaker_id)
+            state = self._stored_state(connection, speaker_id)
             held_name, held_role, held_affiliation = state
             # Keep the fullest form of the name and the latest stated role/affiliation.
             new_name = stripped if words > self._words_in(held_name) else held_name
