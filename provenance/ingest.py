@@ -235,8 +235,9 @@ def prepare(path: Path) -> PreparedSource | FileOutcome:
     try:
         quotes = extract_quotes(document.text, strict=True)
     except Exception as error:  # a bug in extraction: this file, not the whole run
+        what = " ".join(f"{type(error).__name__}: {error}".split())  # one line
         message = (
-            f"{shown}: extracting its quotes failed ({type(error).__name__}: {error}); "
+            f"{shown}: extracting its quotes failed ({what}); "
             "it was not stored — please report it with this file"
         )
         return FileOutcome(shown, "failed", message=message)
