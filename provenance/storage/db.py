@@ -324,29 +324,23 @@ def insert_rows(
         processors = _PROCESSORS[key] = [
             table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
         ]
+    # The rows laid end to end: a column is every `count`th value, so bind processing
+    # runs a column at a time, with no copy and loop per row.
     count = len(columns)
-    flat: list[Any] | None = None
-    if any(processors):
-        # Processed a column at a time over all rows laid end to end (column `index` is
-        # every `count`th value from `index`): no copy and loop per row.
-        flat = list(chain.from_iterable(rows))
-        if len(flat) != count * len(rows):
-            raise ValueError(f"rows for {table.name} must have one value per column")
-        for index, process in enumerate(processors):
-            if process is not None:
-                flat[index::count] = _processed(flat[index::count], process)
+    flat = list(chain.from_iterable(rows))
+    if len(flat) != count * len(rows):
+        raise ValueError(f"rows for {table.name} must have one value per column")
+    for index, process in enumerate(processors):
+        if process is not None:
+            flat[index::count] = _processed(flat[index::count], process)
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(name) for name in columns)
     if dialect.name == "postgresql":
         raw = connection.connection.driver_connection
         statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
         with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-            if flat is None:
-                for row in rows:
-                    copy.write_row(row)
-            else:
-                for start in range(0, len(flat), count):
-                    copy.write_row(flat[start : start + count])
+            for start in range(0, len(flat), count):
+                copy.write_row(flat[start : start + count])
         return
     # Several rows per INSERT: each statement execution has a fixed cost in pysqlite and
     # SQLite (binding, reset, step), which one-row statements paid for every row (an
@@ -363,11 +357,6 @@ def insert_rows(
         connection.exec_driver_sql(
             head + ", ".join([one] * size),
             [
-                tuple(chain.from_iterable(rows[first : first + size]))
-                for first in range(start, stop, size)
-            ]
-            if flat is None
-            else [
                 tuple(flat[first * count : (first + size) * count])
                 for first in range(start, stop, size)
             ],

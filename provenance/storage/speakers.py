@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
@@ -83,6 +84,18 @@ class Resolution:
     possible_matches: list[int] = field(default_factory=list)
 
 
+class _ParsedName(NamedTuple):
+    """A speaker name as written, taken apart once per run (`SpeakerDirectory._parse`)."""
+
+    bare: str  # the personal name, title and affiliation removed
+    title: str | None
+    affiliation: str | None
+    normalised: str  # normalise_name(bare)
+    aliases: tuple[tuple[str, str], ...]  # (alias, normalised): stripped bare name, as written
+    stripped: str  # bare.strip()
+    words: int  # words in `normalised`
+
+
 @dataclass(frozen=True, slots=True)
 class _NameTokens:
     """A normalised name's tokens, for comparing one new name with the many stored names
@@ -153,12 +166,7 @@ class SpeakerDirectory:
         self._new_aliases: list[tuple[int, str, str, str]] = []
         self._asked: set[tuple[int, int]] = set()  # possible-alias pairs already flagged
         self._asked_pending: list[tuple[int, int]] = []
-        # name as written -> (bare name, title, affiliation, normalised bare name, its
-        # aliases: the stripped bare name and name as written, once each, normalised; the
-        # stripped bare name, the normalised bare name's word count)
-        self._parsed: dict[
-            str, tuple[str, str | None, str | None, str, tuple[tuple[str, str], ...], str, int]
-        ] = {}
+        self._parsed: dict[str, _ParsedName] = {}  # name as written -> its parts
         self._word_counts: dict[str | None, int] = {}  # see `_words_in`
         self._name_tokens: dict[str, _NameTokens] = {}  # stored speaker name -> its tokens
         rows = connection.execute(
@@ -335,19 +343,17 @@ class SpeakerDirectory:
             state = self._state[speaker_id] = list(row)
         return state
 
-    def _parse(
-        self, name_as_written: str
-    ) -> tuple[str, str | None, str | None, str, tuple[tuple[str, str], ...], str, int]:
+    def _parse(self, name_as_written: str) -> _ParsedName:
         parsed = self._parsed.get(name_as_written)
         if parsed is None:
             speaker = parse_speaker(name_as_written)
             bare = speaker.name or name_as_written
+            normalised = normalise_name(bare)
             aliases = tuple(
                 (alias, normalise_name(alias))
                 for alias in dict.fromkeys((bare.strip(), name_as_written.strip()))
             )
-            normalised = normalise_name(bare)
-            parsed = (
+            parsed = _ParsedName(
                 bare,
                 speaker.title,
                 speaker.affiliation,
@@ -413,7 +419,8 @@ class SpeakerDirectory:
 
     def _words_in(self, name: str | None) -> int:
         """Words in a stored name as `normalise_name` reads it, counted once per name: every
-        resolution of a known speaker compares the name it holds with the one written."""
+        resolution of a known speaker compares the name it holds with the one written (its
+        split is 2% of a quote-dense ingest's writing)."""
         count = self._word_counts.get(name)
         if count is None:
             count = len(normalise_name(name or "").split())
