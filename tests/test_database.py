@@ -356,3 +356,46 @@ def test_insert_rows_stores_what_a_core_insert_stores(db_url: str) -> None:
     assert len(by_id) == 600
     assert all(by_id[row_id] == by_id[row_id + 1000] for row_id in range(1, 301))
     database.dispose()
+
+
+def _open_sqlite_temp_files() -> list[str]:
+    """The temporary files SQLite holds open in this process (it unlinks them at once, so
+    only the process's open descriptors show them)."""
+    found = []
+    for descriptor in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(descriptor)
+        except OSError:  # closed since the listing
+            continue
+        if "etilqs_" in target:  # SQLite's prefix for its temporary files
+            found.append(target)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to list open files")
+def test_write_transactions_keep_statement_journals_in_memory(tmp_path: Path) -> None:
+    """A statement that saves more than 64 KB of pages would otherwise move the journal to a
+    temporary file, and every later statement of the transaction would write through it."""
+    from datetime import UTC, datetime
+
+    from provenance.storage.db import insert_rows
+    from provenance.storage.models import Speaker
+
+    database, _, _ = initialise(f"sqlite:///{tmp_path / 'journal.db'}")
+    table = Speaker.__table__
+    now = datetime(2025, 1, 2, tzinfo=UTC)
+    rows = [(i, f"Speaker number {i:05d} " + "x" * 80, "person", now) for i in range(1, 4001)]
+    with database.writing() as connection:
+        raw = connection.connection.driver_connection
+        assert connection.exec_driver_sql("PRAGMA temp_store").scalar() == 2  # memory
+        insert_rows(connection, table, ("id", "name", "kind", "created_at"), rows)
+        # one statement over every page written so far: far more than 64 KB to save first
+        connection.exec_driver_sql("UPDATE speaker SET name = 'y' || name")
+        assert _open_sqlite_temp_files() == []
+    with pytest.raises(RuntimeError), database.writing() as connection:
+        raise RuntimeError("a failed transaction puts the setting back too")
+    with database.engine.connect() as connection:
+        assert connection.connection.driver_connection is raw  # the same pooled connection
+        assert connection.exec_driver_sql("PRAGMA temp_store").scalar() == 0  # as before
+        assert connection.exec_driver_sql("SELECT count(*) FROM speaker").scalar() == 4000
+    database.dispose()

@@ -207,12 +207,32 @@ class Database:
     def writing(self) -> Iterator[Connection]:
         """One write transaction on a Core connection: committed on success, rolled back on
         any error. On SQLite it starts with BEGIN IMMEDIATE, so the write lock is held from
-        the first statement (what `IdAllocator` relies on)."""
+        the first statement (what `IdAllocator` relies on).
+
+        On SQLite the transaction keeps its statement journals in memory (`temp_store`,
+        which SQLite reads when the transaction begins). A multi-row INSERT saves, before
+        it changes them, the pages it touches that existed when it started, so that a
+        failing constraint can undo it alone. Once one statement's saved pages pass 64 KB,
+        SQLite moves the journal to a temporary file for the rest of the transaction, and
+        every later statement saves its pages with two write calls each: 15,000 calls for
+        300 quote-dense articles. Only the journal is concerned (the writer makes no
+        temporary tables or large sorts), and the setting is put back for other work on
+        the connection."""
         with self.engine.connect() as connection:
-            if self.is_sqlite:
-                connection = connection.execution_options(sqlite_begin="IMMEDIATE")
-            with connection.begin():
-                yield connection
+            if not self.is_sqlite:
+                with connection.begin():
+                    yield connection
+                return
+            raw = connection.connection.driver_connection
+            raw.execute("PRAGMA temp_store=MEMORY")  # type: ignore[union-attr]
+            try:
+                with connection.execution_options(sqlite_begin="IMMEDIATE").begin():
+                    yield connection
+            finally:
+                try:
+                    raw.execute("PRAGMA temp_store=DEFAULT")  # type: ignore[union-attr]
+                except sqlite3.Error:  # a broken connection: the pool must not hand it out
+                    connection.invalidate()
 
     def dispose(self) -> None:
         self.engine.dispose()
