@@ -205,13 +205,28 @@ class Mention:
         self.report = False
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Attribution:
     speaker_entity: int | None
     attributed_as: str | None
     cue: str | None
     confidence: float
-    mention_start: int | None = None
+    mention_start: int | None
+
+    def __init__(
+        self,
+        speaker_entity: int | None,
+        attributed_as: str | None,
+        cue: str | None,
+        confidence: float,
+        mention_start: int | None = None,
+    ) -> None:
+        """Written out for mypyc, as `Mention`'s is."""
+        self.speaker_entity = speaker_entity
+        self.attributed_as = attributed_as
+        self.cue = cue
+        self.confidence = confidence
+        self.mention_start = mention_start
 
 
 @dataclass(slots=True)

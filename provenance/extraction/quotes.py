@@ -30,7 +30,7 @@ _OPEN_MARK = attrgetter("open_mark")
 _CUE_AFTER_QUOTE = re.compile(r"\s+(?:said|says|added|asked|told|wrote|he|she|they)\b")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class RawQuote:
     """A quoted passage: inner spans (one per paragraph) plus where its marks sit."""
 
@@ -38,6 +38,15 @@ class RawQuote:
     open_mark: int  # offset of the first opening mark
     close_mark: int | None  # offset of the final closing mark, None when left unclosed
     double: bool
+
+    def __init__(
+        self, spans: list[tuple[int, int]], open_mark: int, close_mark: int | None, double: bool
+    ) -> None:
+        """Written out for mypyc, as `attribution.Mention`'s is."""
+        self.spans = spans
+        self.open_mark = open_mark
+        self.close_mark = close_mark
+        self.double = double
 
 
 def _close(
